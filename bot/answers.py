@@ -1,0 +1,471 @@
+"""Stage 5: what the question is about -> the answer's text, from templates and the facts.
+
+Every sentence comes from templates.yaml filled with facts of the notes; nothing here knows
+a role, skill or level by name. User text never reaches a template: the only values filled
+in are facts, and filling is one pass, so a fact containing "{x}" stays as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .context import Resolved
+from .entities import Reading
+from .model import Facts, Knowledge, Level, Role
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    sources: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    named_roles: tuple[str, ...] = ()  # roles the answer is about (a recommendation's pick)
+    listed: tuple[str, ...] = ()  # roles of a numbered list in the answer
+    facts: tuple[str, ...] = ()  # the notes' phrases the answer quotes
+    understood: bool = True
+    blocks: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    """Replace {name} with values[name]; unknown names stay as written. One pass only."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
+
+
+def join(items: Iterable[str], last: str = "and") -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def with_article(name: str) -> str:
+    """'an MLOps Engineer', 'a Data Scientist': by sound, for capitalised acronyms too."""
+    first = name.split()[0] if name.split() else name
+    acronym = len(first) >= 2 and first[:2].isupper()
+    vowel_sound = first[:1] in "AEFHILMNORSX" if acronym else first[:1].lower() in "aeiou"
+    return f"{'an' if vowel_sound else 'a'} {name}"
+
+
+class Composer:
+    """Writes answers for one knowledge base."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.k = knowledge
+        self.facts: Facts = knowledge.facts
+        self.t = knowledge.language.templates
+        self._by_intent: dict[str, Callable[[Resolved, Reading], Composed]] = {
+            "role_overview": self.role_overview, "role_skills": self.role_skills,
+            "role_tasks": self.role_tasks, "role_has_skill": self.role_has_skill,
+            "role_compare": self.role_compare, "roles_for_skill": self.roles_for_skill,
+            "recommend_role": self.recommend_role, "list_roles": self.list_roles,
+            "common_skills": self.common_skills, "career_path": self.career_path,
+            "career_level": self.career_level, "career_next": self.career_next,
+            "ml_overview": self.ml_overview, "summary": self.summary, "greeting": self.greeting,
+            "thanks": self.thanks, "goodbye": self.goodbye, "help": self.help,
+            "out_of_scope": self.out_of_scope,
+        }
+
+    # --- helpers -----------------------------------------------------------------------
+    def say(self, key: str, **values: object) -> str:
+        return fill(self.t.get(key, ""), values)
+
+    def role(self, role_id: str) -> Role:
+        return self.facts.role_by_id[role_id]
+
+    def level_of(self, role_id: str) -> Level | None:
+        level_id = self.facts.level_of_role.get(role_id)
+        return self.facts.level_by_id[level_id] if level_id else None
+
+    def names(self, role_ids: Iterable[str]) -> list[str]:
+        return [self.role(r).name for r in role_ids]
+
+    def role_values(self, role_id: str) -> dict[str, object]:
+        role = self.role(role_id)
+        level = self.level_of(role_id)
+        values: dict[str, object] = {
+            "role": role.name, "a_role": with_article(role.name), "focus": role.focus or "",
+            "skills": join(role.skills), "skills_as_written": role.skills_as_written or join(role.skills),
+            "tasks": join(role.tasks), "level": level.name if level else "",
+            "level_word": level.word if level else "", "title": self.facts.title,
+            "level_roles": join(self.names(level.roles)) if level else "",
+        }
+        if level:
+            values["path_place"] = self._path_place(level)
+        return values
+
+    def _path_place(self, level: Level) -> str:
+        index = self.facts.level_index(level.id)
+        parts = []
+        if index > 0:
+            parts.append(f"It comes after {self.facts.levels[index - 1].name}.")
+        if index + 1 < len(self.facts.levels):
+            parts.append(f"Next comes {self.facts.levels[index + 1].name}.")
+        else:
+            parts.append("It is the last level of the path.")
+        return " ".join(parts)
+
+    def suggest(self, *items: tuple[str, dict[str, object]]) -> tuple[str, ...]:
+        out = [self.say(key, **values) for key, values in items if key in self.t]
+        return tuple(dict.fromkeys(s for s in out if s))
+
+    def role_suggestions(self, role_id: str, skip: str) -> tuple[str, ...]:
+        role = self.role(role_id)
+        v = {"role": role.name, "a_role": with_article(role.name)}
+        keys = ["ask_skills", "ask_tasks", "ask_level", "ask_next", "ask_overview"]
+        if not role.in_table:
+            keys = ["ask_next", "ask_level", "ask_overview"]
+        return self.suggest(*[(k, v) for k in keys if k != skip])[:3]
+
+    def common_line(self, skill: str) -> str | None:
+        for item in self.facts.common_skills:
+            if skill in item.skills:
+                return item.text
+        return None
+
+    def roles_with_skill(self, skill: str) -> list[str]:
+        return [r.id for r in self.facts.roles if skill in r.skills]
+
+    # --- the intents ---------------------------------------------------------------------
+    def compose(self, resolved: Resolved, reading: Reading) -> Composed:
+        return self._by_intent[resolved.intent](resolved, reading)
+
+    def role_overview(self, r: Resolved, reading: Reading) -> Composed:
+        parts, sources, facts = [], [], []
+        for role_id in r.roles:
+            role = self.role(role_id)
+            v = self.role_values(role_id)
+            if role.in_table:
+                parts.append(self.say("role_overview", **v))
+                facts += [role.focus or "", *role.skills, *role.tasks]
+            else:
+                parts.append(self.say("role_overview_path_only", **v))
+                facts += [str(v["level_word"])]
+            sources.append(f"roles/{role_id}")
+            if self.level_of(role_id):
+                sources.append(f"career/{self.facts.level_of_role[role_id]}")
+        blocks = tuple(("role", rid) for rid in r.roles)
+        return Composed("\n\n".join(parts), tuple(sources), self.role_suggestions(r.roles[0], "ask_overview"),
+                        facts=tuple(facts), blocks=blocks)
+
+    def _role_list(self, r: Resolved, field_name: str) -> Composed:
+        parts, sources, facts = [], [], []
+        for role_id in r.roles:
+            role = self.role(role_id)
+            v = self.role_values(role_id)
+            items = role.skills if field_name == "skills" else role.tasks
+            if role.in_table and items:
+                v[f"{field_name[:-1]}_list"] = "\n".join(f"- {item}" for item in items)
+                parts.append(self.say(f"role_{field_name}", **v))
+                facts += list(items)
+                sources.append(f"roles/{role_id}/{field_name}")
+            else:
+                parts.append(self.say(f"role_{field_name}_path_only", **v))
+                facts.append(str(v["level_word"]))
+                sources.append(f"career/{self.facts.level_of_role.get(role_id, '')}")
+        skip = "ask_skills" if field_name == "skills" else "ask_tasks"
+        return Composed("\n\n".join(parts), tuple(sources), self.role_suggestions(r.roles[0], skip),
+                        facts=tuple(facts), blocks=tuple(("list", rid) for rid in r.roles))
+
+    def role_skills(self, r: Resolved, reading: Reading) -> Composed:
+        return self._role_list(r, "skills")
+
+    def role_tasks(self, r: Resolved, reading: Reading) -> Composed:
+        return self._role_list(r, "tasks")
+
+    def role_has_skill(self, r: Resolved, reading: Reading) -> Composed:
+        lines, sources, facts = [], [], []
+        for role_id in r.roles:
+            role = self.role(role_id)
+            v = self.role_values(role_id)
+            for skill in r.skills:
+                v["skill"] = skill
+                line = self.common_line(skill)
+                if not role.in_table:
+                    lines.append(self.say("role_has_skill_path_only", **v))
+                elif skill in role.skills:
+                    lines.append(self.say("role_has_skill_yes", **v))
+                    facts.append(skill)
+                elif line:
+                    lines.append(self.say("role_has_skill_yes_common", common_line=line, **v))
+                    facts.append(line)
+                    sources.append("common_skills")
+                else:
+                    lines.append(self.say("role_has_skill_no", **v))
+                    elsewhere = self.roles_with_skill(skill)
+                    lines.append(self.say("role_has_skill_elsewhere", skill=skill, roles=join(self.names(elsewhere)))
+                                 if elsewhere else self.say("role_has_skill_nowhere", skill=skill))
+                sources.append(f"roles/{role_id}/skills")
+        suggestions = self.suggest(*[("ask_roles_for_skill", {"skill": s}) for s in r.skills])
+        suggestions += self.role_suggestions(r.roles[0], "ask_overview")[:2]
+        return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), suggestions, facts=tuple(facts))
+
+    def role_compare(self, r: Resolved, reading: Reading) -> Composed:
+        a, b = r.roles[0], r.roles[1]
+        if a == b:
+            return Composed(self.say("role_compare_same", role=self.role(a).name), (f"roles/{a}",))
+        ra, rb = self.role(a), self.role(b)
+        va, vb = self.role_values(a), self.role_values(b)
+
+        def focus(role: Role, v: dict[str, object]) -> str:
+            return role.focus or self.say("no_focus", **v)
+
+        def level(v: dict[str, object]) -> str:
+            return f"{v['level_word']}-level ({v['level']})" if v["level"] else "not placed in the path"
+
+        shared = [s for s in ra.skills if s in rb.skills]
+        lines = [
+            self.say("role_compare_head", role_a=ra.name, role_b=rb.name),
+            self.say("role_compare_focus", role_a=ra.name, role_b=rb.name, focus_a=focus(ra, va), focus_b=focus(rb, vb)),
+            self.say("role_compare_level", role_a=ra.name, role_b=rb.name, level_a=level(va), level_b=level(vb)),
+        ]
+        if ra.in_table and rb.in_table:
+            lines.append(self.say("role_compare_shared", shared=join(shared) or self.say("nothing")))
+        for role in (ra, rb):
+            own = [s for s in role.skills if s not in shared]
+            if role.in_table:
+                lines.append(self.say("role_compare_only", role=role.name, a_role=with_article(role.name),
+                                      skills=join(own) or self.say("nothing")))
+        if ra.in_table or rb.in_table:
+            lines.append(self.say("role_compare_tasks", role_a=ra.name, role_b=rb.name,
+                                  tasks_a=join(ra.tasks) or self.say("no_tasks"),
+                                  tasks_b=join(rb.tasks) or self.say("no_tasks")))
+        facts = [f for f in (ra.focus, rb.focus, va["level_word"], vb["level_word"]) if f]
+        sources = (f"roles/{a}", f"roles/{b}", "career")
+        return Composed("\n".join(lines), sources,
+                        self.suggest(("ask_skills", {"role": ra.name, "a_role": with_article(ra.name)}),
+                                     ("ask_skills", {"role": rb.name, "a_role": with_article(rb.name)})),
+                        facts=tuple(str(f) for f in facts), blocks=(("compare", (a, b)),))
+
+    def roles_for_skill(self, r: Resolved, reading: Reading) -> Composed:
+        lines, found, facts, sources = [], [], [], []
+        for skill in r.skills:
+            holders = self.roles_with_skill(skill)
+            line = self.common_line(skill)
+            if holders:
+                lines.append(self.say("roles_for_skill", skill=skill, roles=join(self.names(holders))))
+                if line:
+                    lines.append(self.say("roles_for_skill_also_common", skill=skill, common_line=line))
+            elif line:
+                lines.append(self.say("roles_for_skill_only_common", skill=skill, common_line=line))
+            else:
+                lines.append(self.say("roles_for_skill_none", skill=skill))
+            if line:
+                facts.append(line)
+                sources.append("common_skills")
+            found += [h for h in holders if h not in found]
+            facts += self.names(holders)
+            sources += [f"roles/{h}/skills" for h in holders]
+        suggestions = tuple(s for h in found[:2] for s in self.suggest(
+            ("ask_overview", {"role": self.role(h).name, "a_role": with_article(self.role(h).name)})))
+        return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), suggestions,
+                        named_roles=tuple(found), listed=tuple(found), facts=tuple(facts))
+
+    def recommend_role(self, r: Resolved, reading: Reading) -> Composed:
+        interest = {w for w in reading.tokens if w not in self.k.language.vocabulary.stopwords}
+        scored = []
+        for role in self.facts.roles:
+            if not role.in_table:
+                continue
+            matched = [s for s in r.skills if s in role.skills]
+            role_words = set()
+            for text in (role.focus or "", *role.tasks):
+                role_words.update(w.lower() for w in re.findall(r"[^\W_]+", text))
+            liked = sorted(interest & role_words - {s.lower() for s in r.skills})
+            score = 2 * len(matched) + len(liked)
+            if score:
+                scored.append((score, role, matched, liked))
+        scored.sort(key=lambda x: -x[0])
+        if not scored:
+            examples = join([s.name for s in self.facts.skills[:3]], "or")
+            return Composed(self.say("recommend_none", examples=examples), ("roles",),
+                            self.suggest(("ask_roles_for_skill", {"skill": self.facts.skills[0].name})),
+                            understood=False)
+        best_score, best, matched, liked = scored[0]
+        evidence = join([*r.skills, *liked]) or join(liked)
+        key = "recommend_best" if matched else "recommend_best_interest"
+        lines = [self.say(key, role=best.name, a_role=with_article(best.name), focus=best.focus,
+                          matched=join(matched), evidence=evidence)]
+        others = [f"{role.name} ({join(m) or join(li)})" for s, role, m, li in scored[1:3] if s >= 2 or s == best_score]
+        if others:
+            lines.append(self.say("recommend_runner_up", roles=join(others)))
+        return Composed(" ".join(lines), tuple(f"roles/{x[1].id}" for x in scored[:3]),
+                        self.role_suggestions(best.id, "ask_overview"), named_roles=(best.id,),
+                        facts=(best.name, *matched))
+
+    def list_roles(self, r: Resolved, reading: Reading) -> Composed:
+        table = [role for role in self.facts.roles if role.in_table]
+        path_only = [role for role in self.facts.roles if not role.in_table]
+        lines = [self.say("list_roles_head", count=len(table))]
+        lines += [self.say("list_roles_item", number=i, role=role.name, focus=role.focus)
+                  for i, role in enumerate(table, 1)]
+        if path_only:
+            lines.append(self.say("list_roles_path_only", roles=join(
+                f"{role.name} ({self.level_of(role.id).word if self.level_of(role.id) else '?'})" for role in path_only)))
+        first = table[0] if table else self.facts.roles[0]
+        return Composed("\n".join(lines), ("roles", "career"),
+                        self.suggest(("ask_overview", {"role": first.name, "a_role": with_article(first.name)})),
+                        listed=tuple(role.id for role in table), facts=tuple(role.name for role in self.facts.roles))
+
+    def common_skills(self, r: Resolved, reading: Reading) -> Composed:
+        lines = []
+        for skill in r.skills:
+            line = self.common_line(skill)
+            if line:
+                lines.append(self.say("common_skills_yes", skill=skill, common_line=line))
+            else:
+                lines.append(self.say("common_skills_no", skill=skill))
+                holders = self.roles_with_skill(skill)
+                if holders:
+                    lines.append(self.say("common_skills_no_roles", roles=join(self.names(holders))))
+        lines.append(self.say("common_skills_head"))
+        lines += [f"- {item.text}" for item in self.facts.common_skills]
+        return Composed("\n".join(lines), ("common_skills",),
+                        self.suggest(*[("ask_roles_for_skill", {"skill": s}) for s in r.skills[:2]]),
+                        facts=tuple(item.text for item in self.facts.common_skills))
+
+    def career_path(self, r: Resolved, reading: Reading) -> Composed:
+        lines = [self.say("career_path_intro")]
+        for i, level in enumerate(self.facts.levels, 1):
+            if i > 1:
+                lines.append(self.say("career_path_arrow"))
+            lines.append(self.say("career_path_step", number=i, level=level.name, level_word=level.word,
+                                  level_roles=join(self.names(level.roles))))
+        if self.facts.progression:
+            lines.append(self.facts.progression)
+        first = self.facts.levels[0] if self.facts.levels else None
+        return Composed("\n".join(lines), ("career",),
+                        self.suggest(("ask_level_roles", {"level_word": first.word})) if first else (),
+                        facts=tuple(level.name for level in self.facts.levels), blocks=(("path", None),))
+
+    def _level_values(self, level: Level) -> dict[str, object]:
+        return {"level": level.name, "level_word": level.word, "level_roles": join(self.names(level.roles))}
+
+    def career_level(self, r: Resolved, reading: Reading) -> Composed:
+        lines, sources, facts = [], [], []
+        asked = self.facts.level_by_id.get(r.level) if r.level else None
+        for role_id in r.roles:
+            v = self.role_values(role_id)
+            level = self.level_of(role_id)
+            if level is None:
+                lines.append(self.say("career_level_unknown_role", **v))
+                continue
+            if asked and reading.yes_no:
+                key = "career_level_role_yes" if asked.id == level.id else "career_level_role_no"
+                lines.append(self.say(key, asked_word=asked.word, **v))
+            else:
+                lines.append(self.say("career_level_role", **v))
+            sources.append(f"career/{level.id}")
+            facts.append(level.word)
+        if not r.roles and asked:
+            lines.append(self.say("career_level_level", **self._level_values(asked)))
+            sources.append(f"career/{asked.id}")
+            facts += self.names(asked.roles)
+        suggestions: tuple[str, ...] = ()
+        if r.roles:
+            suggestions = self.role_suggestions(r.roles[0], "ask_level")
+        elif asked:
+            suggestions = tuple(s for rid in asked.roles[:2] for s in self.suggest(
+                ("ask_overview", {"role": self.role(rid).name, "a_role": with_article(self.role(rid).name)})))
+        return Composed("\n".join(lines), tuple(sources), suggestions, facts=tuple(facts),
+                        listed=asked.roles if asked and not r.roles else ())
+
+    def career_next(self, r: Resolved, reading: Reading) -> Composed:
+        levels = self.facts.levels
+        become = "become" in reading.concepts and "next" not in reading.concepts
+        lines, sources, facts = [], ["career"], []
+        for role_id in r.roles[:1]:
+            v = self.role_values(role_id)
+            level = self.level_of(role_id)
+            if level is None:
+                lines.append(self.say("career_level_unknown_role", **v))
+                continue
+            index = self.facts.level_index(level.id)
+            if become:
+                before = [f"{lv.name} ({join(self.names(lv.roles))})" for lv in levels[:index]]
+                key = "career_become" if before else "career_become_first"
+                lines.append(self.say(key, before=" → ".join(before), **v))
+                facts += [level.word, *(lv.word for lv in levels[:index])]
+            elif index + 1 < len(levels):
+                nxt = levels[index + 1]
+                lines.append(self.say("career_next_role", next_level=nxt.name, next_word=nxt.word,
+                                      next_roles=join(self.names(nxt.roles)), **v))
+                facts += [nxt.word, *self.names(nxt.roles)]
+            else:
+                lines.append(self.say("career_next_last", **v))
+                facts.append(level.word)
+        if not r.roles and r.level:
+            level = self.facts.level_by_id[r.level]
+            index = self.facts.level_index(level.id)
+            if index + 1 < len(levels):
+                nxt = levels[index + 1]
+                lines.append(self.say("career_next_level", level=level.name, next_level=nxt.name,
+                                      next_word=nxt.word, next_roles=join(self.names(nxt.roles))))
+                facts.append(nxt.word)
+            else:
+                lines.append(self.say("career_next_level_last", level=level.name))
+        suggestions = self.role_suggestions(r.roles[0], "ask_next") if r.roles else ()
+        return Composed("\n".join(lines), tuple(sources), suggestions, facts=tuple(facts))
+
+    def ml_overview(self, r: Resolved, reading: Reading) -> Composed:
+        text = self.say("ml_overview", introduction=" ".join(self.facts.introduction))
+        return Composed(text, ("introduction",), self._examples(2), facts=self.facts.introduction)
+
+    def summary(self, r: Resolved, reading: Reading) -> Composed:
+        lines = [self.say("summary_head")] + [f"- {point}" for point in self.facts.summary]
+        return Composed("\n".join(lines), ("summary",), self._examples(2), facts=self.facts.summary)
+
+    def _examples(self, count: int) -> tuple[str, ...]:
+        out: list[str] = []
+        for spec in self.k.language.intents.values():
+            out.extend(spec.examples[:1])
+        return tuple(out[:count]) if count else tuple(out)
+
+    def greeting(self, r: Resolved, reading: Reading) -> Composed:
+        examples = self._examples(3)
+        return Composed(self.say("greeting", title=self.facts.title, example=examples[0] if examples else ""),
+                        (), examples)
+
+    def thanks(self, r: Resolved, reading: Reading) -> Composed:
+        return Composed(self.say("thanks", title=self.facts.title), (), self._examples(2))
+
+    def goodbye(self, r: Resolved, reading: Reading) -> Composed:
+        return Composed(self.say("goodbye", title=self.facts.title))
+
+    def help(self, r: Resolved, reading: Reading) -> Composed:
+        examples = "\n".join(f"- {e}" for e in self._examples(0))
+        return Composed(self.say("help", title=self.facts.title, examples=examples), (), self._examples(3))
+
+    def out_of_scope(self, r: Resolved, reading: Reading) -> Composed:
+        key = "out_of_scope_role" if reading.unknown_roles else "out_of_scope"
+        text = self.say(key, covers=self.facts.covers) + " " + self.say("out_of_scope_hint")
+        suggestions: list[str] = []
+        for role_id in self.nearest_roles(" ".join(reading.unknown_roles)) if reading.unknown_roles else r.roles:
+            name = self.role(role_id).name
+            suggestions.append(self.say("ask_overview", role=name, a_role=with_article(name)))
+        suggestions += self._examples(3)
+        return Composed(text, (), tuple(dict.fromkeys(suggestions))[:4], understood=False)
+
+    def nearest_roles(self, phrase: str, limit: int = 2) -> list[str]:
+        from rapidfuzz import fuzz, process, utils
+
+        choices = {r.id: r.name.split("(")[0] for r in self.facts.roles}
+        found = process.extract(phrase, choices, scorer=fuzz.token_sort_ratio,
+                                processor=utils.default_process, limit=limit, score_cutoff=40)
+        return [key for _, _, key in found]
+
+    def clarify(self, r: Resolved) -> Composed:
+        assert r.clarify is not None
+        if r.clarify:
+            choices = "\n".join(self.say("clarify_role_choice", number=i, role=self.role(rid).name)
+                                for i, rid in enumerate(r.clarify, 1))
+            text = self.say("clarify_role", choices=choices)
+            suggestions = tuple(self.role(rid).name for rid in r.clarify)
+            return Composed(text, (), suggestions, listed=r.clarify, understood=False,
+                            blocks=(("choices", r.clarify),))
+        table = [role for role in self.facts.roles if role.in_table]
+        text = self.say("clarify_any_role", roles=join([role.name for role in table[:4]], "or"))
+        return Composed(text, (), tuple(role.name for role in table[:3]), understood=False)

@@ -1,0 +1,149 @@
+"""Stage 4: a Reading, its intent ranking and the conversation so far -> what the question
+is about (intent, roles, skills, level), or the clarifying question to ask.
+
+Rules, in order:
+  1. A pending clarification ("Which role do you mean?") is answered by a role, a number or
+     an ordinal when the question asks nothing new.
+  2. Ellipsis: a question of names alone ("and NLP engineers?", "what about spaCy?") repeats
+     the previous question form with the new names (out_of_scope included).
+  3. Otherwise the best intent; roles it needs and the question does not name come from a
+     numbered pick, a pronoun or the conversation; a bare "engineer" asks which one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .entities import Reading
+from .intents import Ranking
+from .model import Language
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation is about. Immutable: each answer carries the next one."""
+
+    roles: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    level: str | None = None
+    intent: str | None = None  # the form of the last question ("role_skills")
+    listed: tuple[str, ...] = ()  # roles of the last numbered list, for "the second one"
+    pending: str | None = None  # intent waiting for the user to pick a role
+
+
+@dataclass(frozen=True)
+class Resolved:
+    intent: str
+    roles: tuple[str, ...]
+    skills: tuple[str, ...]
+    level: str | None
+    # set when the bot must ask which role: the candidates (empty tuple: any role)
+    clarify: tuple[str, ...] | None = None
+    rule: str = "best intent"  # which context rule decided, for --explain
+
+
+def _is_bare(reading: Reading, language: Language) -> bool:
+    """True when the question says nothing of its own form: names, pronouns, fillers."""
+    neutral = set(language.neutral_concepts)
+    return not (reading.concepts - neutral) and not reading.unexplained and not reading.unknown_roles
+
+
+def _pick(reading: Reading, context: Context) -> str | None:
+    if reading.ordinal is None or not context.listed:
+        return None
+    n = reading.ordinal
+    if n == -1:
+        return context.listed[-1]
+    if 1 <= n <= len(context.listed):
+        return context.listed[n - 1]
+    return None
+
+
+def resolve(reading: Reading, ranking: Ranking, context: Context, language: Language,
+            candidates_for_head: dict[str, list[str]]) -> Resolved:
+    bare = _is_bare(reading, language)
+    picked = _pick(reading, context)
+    named = reading.roles or ((picked,) if picked else ())
+
+    # 1. answering "which role do you mean?"
+    if context.pending and bare and named:
+        return Resolved(context.pending, named[:1] if _takes(language, context.pending) == "one" else named,
+                        reading.skills or context.skills, reading.level, rule="clarification answered")
+
+    # 2. ellipsis: same question, new names
+    if bare and context.intent and (reading.roles or reading.skills or reading.level or picked):
+        return _ellipsis(reading, named, context, language)
+
+    intent = ranking.best.intent
+    takes = _takes(language, intent)
+    skills = reading.skills
+    level = reading.level
+    if takes == "none":
+        return Resolved(intent, reading.roles if intent == "out_of_scope" else (), skills, level)
+
+    roles = named
+    if takes == "two" and len(roles) < 2 and context.roles:
+        roles = tuple(r for r in context.roles if r not in roles)[:1] + roles
+        return Resolved(intent, roles[:2], skills, level, rule="compared with the previous role")
+    if roles:
+        return Resolved(intent, roles[:2] if takes == "two" else roles, skills, level)
+    if reading.bare_heads:
+        options = tuple(dict.fromkeys(r for h in reading.bare_heads for r in candidates_for_head.get(h, [])))
+        if len(options) == 1:
+            return Resolved(intent, options, skills, level, rule="only role with that title")
+        return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
+    if intent == "career_level" and level:
+        return Resolved(intent, (), skills, level)
+    if intent == "career_next" and level and not context.roles:
+        return Resolved(intent, (), skills, level)
+    if context.roles:
+        roles = context.roles
+        if takes == "one" and len(roles) > 1:
+            return Resolved(intent, (), skills, level, clarify=roles, rule="which of the previous roles")
+        return Resolved(intent, roles, skills, level, rule="role from the conversation")
+    return Resolved(intent, (), skills, level, clarify=(), rule="no role given")
+
+
+def _takes(language: Language, intent: str) -> str:
+    spec = language.intents.get(intent)
+    return spec.takes_roles if spec else "none"
+
+
+def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, language: Language) -> Resolved:
+    intent = context.intent or "role_overview"
+    takes = _takes(language, intent)
+    skills = reading.skills or context.skills
+    level = reading.level
+    roles: tuple[str, ...] = named
+    if intent == "career_level" and reading.level and not named:
+        roles = ()
+    elif intent in ("roles_for_skill", "common_skills") and named and not reading.skills:
+        # "and NLP engineers?" after "which roles use Docker?": does that role use it
+        intent, takes = "role_has_skill", "many"
+    elif not named and takes != "none":
+        roles = context.roles
+    if takes == "two":
+        if len(named) == 1 and context.roles:
+            roles = (context.roles[0], named[0])
+        roles = roles[:2]
+    if takes == "none" and intent != "out_of_scope":
+        roles = ()
+    if intent in ("career_level", "career_next") and reading.level and not named:
+        level = reading.level
+    return Resolved(intent, roles, skills, level, rule="ellipsis: previous question, new names")
+
+
+def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, ...],
+                 listed: tuple[str, ...]) -> Context:
+    """The context after answering. An out-of-scope turn keeps what came before it (but
+    remembers its question form); an answer naming exactly one role makes it the referent."""
+    if resolved.clarify is not None:
+        return replace(context, pending=resolved.intent, listed=resolved.clarify or context.listed,
+                       intent=resolved.intent)
+    if resolved.intent == "out_of_scope":
+        return replace(context, intent="out_of_scope", pending=None)
+    roles = answer_roles if len(answer_roles) == 1 else (resolved.roles or context.roles)
+    return Context(
+        roles=roles, skills=resolved.skills or context.skills, level=resolved.level,
+        intent=resolved.intent, listed=listed or context.listed, pending=None,
+    )

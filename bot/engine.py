@@ -1,0 +1,140 @@
+"""The Bot: one call, `answer(question, context) -> Answer`, running the pipeline
+normalise -> entities -> intents -> context -> answers. Interfaces (CLI, REPL, test runner)
+are thin shells over it; nothing here prints or imports prompt_toolkit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .answers import Composed, Composer
+from .context import Context, Resolved, next_context, resolve
+from .entities import PhraseIndex, Reading, known_words, read_question
+from .intents import Ranking, rank_intents
+from .loader import KnowledgeError, Problem
+from .model import Knowledge
+from .normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
+
+REQUIRED_TEMPLATES = (
+    "role_overview", "role_overview_path_only", "role_skills", "role_skills_path_only", "role_tasks",
+    "role_tasks_path_only", "role_has_skill_yes", "role_has_skill_no", "career_level_role",
+    "career_level_level", "career_path_step", "career_next_role", "career_next_last", "career_become",
+    "role_compare_head", "roles_for_skill", "common_skills_head", "recommend_best", "list_roles_head",
+    "list_roles_item", "ml_overview", "summary_head", "greeting", "thanks", "goodbye", "help",
+    "clarify_role", "out_of_scope", "suggest_only", "ask_overview",
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    intent: str
+    confidence: float
+    roles: tuple[str, ...]
+    skills: tuple[str, ...]
+    level: str | None
+    text: str
+    sources: tuple[str, ...]
+    suggestions: tuple[str, ...]
+    context: Context
+    understood: bool = True  # False: out of scope or a clarifying question (exit 1)
+    facts: tuple[str, ...] = ()  # the notes' phrases the answer quotes
+    notice: str | None = None  # e.g. the question was cut to the length limit
+    explanation: dict[str, Any] = field(default_factory=dict, compare=False)
+    blocks: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON object for one answer."""
+        return {
+            "question": self.question, "intent": self.intent, "confidence": self.confidence,
+            "entities": {"roles": list(self.roles), "skills": list(self.skills), "level": self.level},
+            "answer": self.text, "sources": list(self.sources), "suggestions": list(self.suggestions),
+        }
+
+
+class Bot:
+    """Answers questions about one knowledge base. Build once, ask many times."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        missing = [key for key in REQUIRED_TEMPLATES if key not in knowledge.language.templates]
+        if missing:
+            raise KnowledgeError([Problem("templates.yaml", 0, f"missing template {key!r}") for key in missing])
+        self.knowledge = knowledge
+        self.normaliser = Normaliser(known_words(knowledge), dict(knowledge.language.vocabulary.rewrites))
+        self.index = PhraseIndex(knowledge, self.normaliser)
+        self.composer = Composer(knowledge)
+        settings = knowledge.language.settings
+        self.did_you_mean_below = settings.get("did_you_mean_below", 0.55)
+        self.suggest_only_below = settings.get("suggest_only_below", 0.3)
+
+    def read(self, question: str) -> tuple[str, bool, Reading]:
+        text, cut = clean_text(question, MAX_QUESTION_CHARS)
+        return text, cut, read_question(self.normaliser.tokens(text), self.index)
+
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        context = context or Context()
+        text, cut, reading = self.read(question)
+        ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed))
+        resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head)
+        confidence = ranking.confidence
+        if resolved.rule.startswith(("ellipsis", "clarification")):
+            # the question borrowed its form from the conversation; trust it as much as the names
+            confidence = max(confidence, 0.7)
+        if resolved.clarify is not None:
+            composed = self.composer.clarify(resolved)
+        elif (resolved.intent != "out_of_scope" and confidence < self.suggest_only_below
+              and not resolved.rule.startswith(("ellipsis", "clarification"))):
+            resolved, composed = self._suggest_only(resolved, reading, ranking)
+        else:
+            composed = self.composer.compose(resolved, reading)
+            if resolved.intent != "out_of_scope" and confidence < self.did_you_mean_below:
+                composed = self._did_you_mean(composed, reading, ranking, resolved)
+        new_context = next_context(context, resolved, composed.named_roles, composed.listed)
+        notice = f"(Your question was cut to its first {MAX_QUESTION_CHARS} characters.)" if cut else None
+        roles = () if resolved.clarify is not None else resolved.roles
+        return Answer(
+            question=text, intent=resolved.intent, confidence=confidence, roles=roles,
+            skills=resolved.skills, level=resolved.level, text=composed.text, sources=composed.sources,
+            suggestions=composed.suggestions, context=new_context, understood=composed.understood,
+            facts=composed.facts, notice=notice,
+            explanation=self._explain(reading, ranking, resolved, composed), blocks=composed.blocks,
+        )
+
+    def _runner_up_question(self, ranking: Ranking, resolved: Resolved) -> str | None:
+        for candidate in ranking.candidates[1:3]:
+            spec = self.knowledge.language.intents.get(candidate.intent)
+            if candidate.intent in ("out_of_scope", resolved.intent) or spec is None or not spec.examples:
+                continue
+            return spec.examples[0]
+        return None
+
+    def _did_you_mean(self, composed: Composed, reading: Reading, ranking: Ranking,
+                      resolved: Resolved) -> Composed:
+        question = self._runner_up_question(ranking, resolved)
+        if not question:
+            return composed
+        hint = self.composer.say("did_you_mean", question=question)
+        return Composed(composed.text, composed.sources, (hint, *composed.suggestions)[:4],
+                        composed.named_roles, composed.listed, composed.facts, composed.understood,
+                        composed.blocks)
+
+    def _suggest_only(self, resolved: Resolved, reading: Reading, ranking: Ranking) -> tuple[Resolved, Composed]:
+        options = []
+        for candidate in ranking.candidates[:3]:
+            spec = self.knowledge.language.intents.get(candidate.intent)
+            if spec and spec.examples and candidate.intent != "out_of_scope":
+                options.append(spec.examples[0])
+        resolved = Resolved("out_of_scope", resolved.roles, resolved.skills, resolved.level, rule="too unsure")
+        return resolved, Composed(self.composer.say("suggest_only"), (), tuple(options), understood=False)
+
+    def _explain(self, reading: Reading, ranking: Ranking, resolved: Resolved, composed: Composed) -> dict[str, Any]:
+        return {
+            "candidates": [{"intent": c.intent, "score": c.score} for c in ranking.candidates[:5]],
+            "margin": round(ranking.margin, 3),
+            "rule": resolved.rule,
+            "mentions": [{"kind": m.kind, "name": m.key or m.kind, "words": m.words} for m in reading.mentions],
+            "corrections": [{"typed": a, "read_as": b} for a, b in reading.corrections],
+            "unexplained": list(reading.unexplained),
+            "unknown_roles": list(reading.unknown_roles),
+            "sources": list(composed.sources),
+        }

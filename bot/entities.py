@@ -1,0 +1,287 @@
+"""Stage 2: tokens -> a Reading: the roles, skills, level and concepts a question names,
+which words nothing explains, and the cues for references ("they", "the second one").
+
+Matching is exact over normalised tokens (typos were corrected in stage 1), longest phrase
+first, so a short alias never matches inside a longer name ("data scientist" inside
+"chief data scientist"), and one shared word ("engineer") never matches a whole role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Knowledge
+from .normalise import Normaliser, Token, split_words
+
+ROLE, SKILL, LEVEL, DOMAIN, CONCEPT = "role", "skill", "level", "domain", "concept"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # role | skill | level | domain | concept
+    key: str  # role id, skill name, level id, concept name ("" for the domain)
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str
+    key: str
+    start: int  # token span [start, end)
+    end: int
+    words: str  # the words as typed
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a question says, before conversation context is applied."""
+
+    tokens: tuple[str, ...]
+    roles: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    level: str | None = None
+    domain: bool = False
+    concepts: frozenset[str] = frozenset()
+    bare_heads: tuple[str, ...] = ()  # job-title words with no known role ("an engineer")
+    unknown_roles: tuple[str, ...] = ()  # job titles the notes do not cover ("data engineer")
+    pronoun: bool = False
+    ordinal: int | None = None  # 1-based pick from a numbered list; -1 for "the last"
+    yes_no: bool = False
+    unexplained: tuple[str, ...] = ()
+    content: int = 0  # meaningful words that are not small talk
+    mentions: tuple[Mention, ...] = field(default=(), compare=False)
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+SMALL_TALK = frozenset({"greeting", "thanks", "goodbye", "help"})
+
+
+class PhraseIndex:
+    """Every name, alias and concept phrase of a knowledge base, ready for matching."""
+
+    def __init__(self, knowledge: Knowledge, normaliser: Normaliser) -> None:
+        facts, language = knowledge.facts, knowledge.language
+        self.vocabulary = language.vocabulary
+        self.normaliser = normaliser
+        self.phrases: dict[tuple[str, ...], set[Target]] = {}
+        self.gapped: list[tuple[tuple[str, ...], tuple[str, ...], str]] = []
+        self.skill_role: dict[str, str] = {}  # skill that also names a role -> the role id
+        for role in facts.roles:
+            for name in (role.name, *role.aliases):
+                self._add(name, Target(ROLE, role.id))
+            # "Data Scientist (ML-focused)" is also just "Data Scientist"
+            if "(" in role.name:
+                self._add(role.name.split("(")[0], Target(ROLE, role.id))
+        for skill in facts.skills:
+            for name in (skill.name, *skill.aliases):
+                self._add(name, Target(SKILL, skill.name))
+        for level in facts.levels:
+            for name in (level.name, level.word, *level.aliases):
+                self._add(name, Target(LEVEL, level.id))
+        for name in (facts.domain_name, *facts.domain_aliases):
+            if name:
+                self._add(name, Target(DOMAIN, ""))
+        for concept, phrases in language.concepts.items():
+            for phrase in phrases:
+                if "..." in phrase:
+                    left, right = phrase.split("...", 1)
+                    self.gapped.append((normaliser.phrase_tokens(left), normaliser.phrase_tokens(right), concept))
+                else:
+                    self._add(phrase, Target(CONCEPT, concept))
+        self.longest = max((len(p) for p in self.phrases), default=1)
+        # role names by their head word, for "what does an engineer do?"
+        self.roles_by_head: dict[str, list[str]] = {}
+        for role in facts.roles:
+            for word in normaliser.phrase_tokens(role.name.split("(")[0]):
+                if word in self.vocabulary.role_head_words:
+                    self.roles_by_head.setdefault(word, []).append(role.id)
+        self.notes_words = _notes_words(knowledge, normaliser)
+
+    def _add(self, phrase: str, target: Target) -> None:
+        tokens = self.normaliser.phrase_tokens(phrase)
+        if tokens:
+            self.phrases.setdefault(tokens, set()).add(target)
+
+    def words(self) -> set[str]:
+        """Every word the index can match, for the typo corrector's vocabulary."""
+        out = {w for p in self.phrases for w in p}
+        for left, right, _ in self.gapped:
+            out.update(left)
+            out.update(right)
+        return out
+
+
+def _notes_words(knowledge: Knowledge, normaliser: Normaliser) -> frozenset[str]:
+    facts = knowledge.facts
+    texts = [*facts.introduction, *facts.summary, facts.title, facts.covers, facts.progression]
+    texts += [c.text for c in facts.common_skills]
+    for role in facts.roles:
+        texts += [role.name, role.focus or "", *role.tasks, role.skills_as_written or ""]
+    return frozenset(w for t in texts for w in normaliser.phrase_tokens(t))
+
+
+def known_words(knowledge: Knowledge) -> set[str]:
+    """Every word of the knowledge base: what the normaliser keeps as is and corrects towards."""
+    facts, language = knowledge.facts, knowledge.language
+    voc = language.vocabulary
+    words = set(voc.stopwords | voc.common_words | voc.pronouns | voc.role_head_words)
+    words |= voc.skill_nouns | voc.skill_verbs | set(voc.ordinals) | voc.yes_no_starts
+    phrases: list[str] = [*voc.rewrites.values(), facts.domain_name, *facts.domain_aliases]
+    phrases += [*facts.introduction, *facts.summary, facts.title, facts.covers, facts.progression]
+    phrases += [c.text for c in facts.common_skills]
+    for role in facts.roles:
+        phrases += [role.name, *role.aliases, role.focus or "", *role.tasks, role.skills_as_written or ""]
+    for skill in facts.skills:
+        phrases += [skill.name, *skill.aliases]
+    for level in facts.levels:
+        phrases += [level.name, level.word, *level.aliases]
+    for concept_phrases in language.concepts.values():
+        phrases += [p.replace("...", " ") for p in concept_phrases]
+    for phrase in phrases:
+        words.update(w.lower() for w in split_words(phrase))
+    return words
+
+
+def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
+    """Find every mention in the tokens and describe the question."""
+    words = tuple(t.text for t in tokens)
+    typed = tuple(t.typed for t in tokens)
+    voc = index.vocabulary
+    covered: list[set[Target] | None] = [None] * len(words)
+    mentions: list[tuple[int, int, set[Target]]] = []
+
+    i = 0
+    while i < len(words):
+        for length in range(min(index.longest, len(words) - i), 0, -1):
+            targets = index.phrases.get(words[i : i + length])
+            if targets:
+                mentions.append((i, i + length, targets))
+                for k in range(i, i + length):
+                    covered[k] = targets
+                i += length
+                break
+        else:
+            i += 1
+
+    concepts: set[str] = set()
+    for left, right, concept in index.gapped:
+        start = _find(words, left, 0)
+        if start >= 0 and _find(words, right, start + len(left)) >= 0:
+            concepts.add(concept)
+            for k in range(start, start + len(left)):
+                covered[k] = covered[k] or {Target(CONCEPT, concept)}
+            end = _find(words, right, start + len(left))
+            for k in range(end, end + len(right)):
+                covered[k] = covered[k] or {Target(CONCEPT, concept)}
+
+    roles: list[str] = []
+    skills: list[str] = []
+    level: str | None = None
+    domain = False
+    out_mentions: list[Mention] = []
+    for start, end, targets in mentions:
+        chosen = _resolve(targets, words, start, end, voc.skill_nouns, voc.skill_verbs)
+        surface = " ".join(typed[start:end])
+        for target in chosen:
+            out_mentions.append(Mention(target.kind, target.key, start, end, surface))
+            if target.kind == ROLE and target.key not in roles:
+                roles.append(target.key)
+            elif target.kind == SKILL and target.key not in skills:
+                skills.append(target.key)
+            elif target.kind == LEVEL and level is None:
+                level = target.key
+            elif target.kind == DOMAIN:
+                domain = True
+            elif target.kind == CONCEPT:
+                concepts.add(target.key)
+
+    bare_heads: list[str] = []
+    unknown_roles: list[str] = []
+    for k, word in enumerate(words):
+        if word not in voc.role_head_words or _is_kind(covered[k], ROLE):
+            continue
+        modifier = _modifier(words, covered, k, voc.stopwords)
+        if modifier is not None:
+            unknown_roles.append(" ".join(typed[modifier : k + 1]) if modifier < k else " ".join(typed[k : modifier + 1]))
+        elif word in index.roles_by_head:
+            bare_heads.append(word)
+        else:
+            unknown_roles.append(typed[k])
+
+    ordinal = None
+    for k, word in enumerate(words):
+        if covered[k] is None and (word in voc.ordinals or word.isdigit()):
+            ordinal = voc.ordinals.get(word) or (int(word) if word.isdigit() and len(word) < 4 else None)
+            if ordinal is not None:
+                break
+
+    unexplained: list[str] = []
+    content = 0
+    for k, word in enumerate(words):
+        targets = covered[k]
+        if targets is not None:
+            if not all(t.kind == CONCEPT and t.key in SMALL_TALK for t in targets):
+                content += 1
+            continue
+        if word in voc.stopwords or word in voc.pronouns or word in voc.ordinals or word.isdigit():
+            continue
+        if word in voc.role_head_words:
+            content += 1
+            continue
+        content += 1
+        if word not in index.notes_words:
+            unexplained.append(typed[k])
+
+    return Reading(
+        tokens=words, roles=tuple(roles), skills=tuple(skills), level=level, domain=domain,
+        concepts=frozenset(concepts), bare_heads=tuple(bare_heads),
+        unknown_roles=tuple(unknown_roles),
+        pronoun=any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
+        ordinal=ordinal, yes_no=bool(words) and words[0] in voc.yes_no_starts,
+        unexplained=tuple(unexplained), content=content, mentions=tuple(out_mentions),
+        corrections=tuple((t.typed, t.text) for t in tokens if t.corrected),
+    )
+
+
+def _find(words: tuple[str, ...], part: tuple[str, ...], start: int) -> int:
+    if not part:
+        return start
+    for i in range(start, len(words) - len(part) + 1):
+        if words[i : i + len(part)] == part:
+            return i
+    return -1
+
+
+def _is_kind(targets: set[Target] | None, kind: str) -> bool:
+    return targets is not None and any(t.kind == kind for t in targets)
+
+
+def _resolve(targets: set[Target], words: tuple[str, ...], start: int, end: int,
+             skill_nouns: frozenset[str], skill_verbs: frozenset[str]) -> list[Target]:
+    """One phrase can name several things; keep what the surrounding words make it."""
+    kinds = {t.kind for t in targets}
+    if ROLE in kinds and SKILL in kinds:
+        after = words[end] if end < len(words) else ""
+        before = words[start - 1] if start > 0 else ""
+        keep = SKILL if after in skill_nouns or before in skill_verbs else ROLE
+        return sorted((t for t in targets if t.kind == keep), key=lambda t: t.key)
+    # an entity beats a concept spelled the same way
+    entities = [t for t in targets if t.kind != CONCEPT]
+    if entities:
+        return sorted(entities, key=lambda t: (t.kind, t.key))
+    return sorted(targets, key=lambda t: t.key)
+
+
+def _modifier(words: tuple[str, ...], covered: list[set[Target] | None], k: int,
+              stopwords: frozenset[str]) -> int | None:
+    """Index of a word that makes a job-title word a specific unknown title, if any:
+    "data engineer", "cloud architect", "head of data"."""
+    if k > 0:
+        prev = covered[k - 1]
+        word = words[k - 1]
+        if prev is None and word not in stopwords and not word.isdigit():
+            return k - 1
+        if prev is not None and any(t.kind in (SKILL, DOMAIN) for t in prev):
+            return k - 1
+    if k + 2 < len(words) and words[k + 1] == "of" and covered[k + 2] is None and words[k + 2] not in stopwords:
+        return k + 2
+    return None

@@ -1,0 +1,105 @@
+"""Stage 3: a Reading -> every intent scored, best first.
+
+Scores are sums of weights (intents.yaml) over features of the question. They are only
+compared with each other: what matters is the ranking and the margin, not the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import exp, tanh
+
+from .entities import Reading
+from .model import IntentSpec, Language
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    candidates: tuple[Candidate, ...]  # best first
+    confidence: float
+    features: tuple[tuple[str, float], ...]
+
+    @property
+    def best(self) -> Candidate:
+        return self.candidates[0]
+
+    @property
+    def margin(self) -> float:
+        if len(self.candidates) < 2:
+            return self.candidates[0].score
+        return self.candidates[0].score - self.candidates[1].score
+
+
+def features_of(reading: Reading, context_roles: int, listed: int) -> dict[str, float]:
+    """The features intents are weighed on. `context_roles` is how many roles the
+    conversation is about; `listed` how many items the last numbered list had."""
+    f: dict[str, float] = {concept: 1.0 for concept in reading.concepts}
+    f["bias"] = 1.0
+    if reading.roles:
+        f["role"] = 1.0
+    if len(reading.roles) >= 2:
+        f["two_roles"] = 1.0
+    if reading.skills:
+        f["skill_entity"] = 1.0
+    if len(reading.skills) >= 2:
+        f["two_skills"] = 1.0
+    if reading.level:
+        f["level_entity"] = 1.0
+    if reading.domain:
+        f["domain"] = 1.0
+    if reading.bare_heads:
+        f["bare_head"] = 1.0
+    if reading.unknown_roles:
+        f["unknown_role"] = 1.0
+    if reading.pronoun:
+        f["pronoun"] = 1.0
+        if context_roles:
+            f["ref_role"] = 1.0
+    if context_roles and not reading.roles:
+        f["ctx_role"] = 1.0
+    if reading.ordinal is not None and listed:
+        f["ordinal"] = 1.0
+    if reading.yes_no:
+        f["yes_no"] = 1.0
+    if reading.unexplained:
+        f["unexplained"] = float(len(reading.unexplained))
+    if reading.content:
+        f["content"] = float(reading.content)
+    return f
+
+
+def _allowed(spec: IntentSpec, f: dict[str, float]) -> bool:
+    if any(f.get(name) for name in spec.forbids):
+        return False
+    return all(any(f.get(name) for name in group) for group in spec.requires)
+
+
+def rank_intents(reading: Reading, language: Language, context_roles: int = 0,
+                 listed: int = 0) -> Ranking:
+    f = features_of(reading, context_roles, listed)
+    scored = []
+    for spec in language.intents.values():
+        if not _allowed(spec, f):
+            continue
+        score = sum(weight * f.get(name, 0.0) for name, weight in spec.weights.items())
+        scored.append(Candidate(spec.id, round(score, 3)))
+    scored.sort(key=lambda c: -c.score)
+    settings = language.settings
+    min_score = settings.get("min_score", 1.5)
+    if not scored or scored[0].score < min_score:
+        # nothing clears the bar: not understood
+        oos = next((c for c in scored if c.intent == "out_of_scope"), Candidate("out_of_scope", 0.0))
+        scored = [oos] + [c for c in scored if c is not oos]
+    best = scored[0].score
+    runner_up = scored[1].score if len(scored) > 1 else 0.0
+    confidence = (1 - exp(-max(best, 0.0) / settings.get("score_scale", 2.5))) * (
+        0.5 + 0.5 * tanh(max(best - runner_up, 0.0) / settings.get("margin_scale", 1.5))
+    )
+    return Ranking(tuple(scored), round(min(max(confidence, 0.0), 1.0), 3),
+                   tuple(sorted(f.items())))

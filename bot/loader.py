@@ -1,0 +1,511 @@
+"""Load a knowledge base directory into frozen records, checking every field.
+
+Layout of a knowledge directory:
+    facts/roles.yaml  facts/skills.yaml  facts/career.yaml  facts/notes.yaml
+    language/vocabulary.yaml  language/concepts.yaml  language/intents.yaml
+    language/templates.yaml
+A directory without `language/` borrows the built-in language files, so a new set of
+notes needs only its facts. Every problem is collected and reported together, each as
+`file:line: problem`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .mapping import FrozenMap
+from .model import (
+    CommonSkill,
+    Facts,
+    IntentSpec,
+    Knowledge,
+    Language,
+    Level,
+    Role,
+    Skill,
+    Vocabulary,
+)
+from .yamlsource import YamlError, line_of, read_yaml
+
+FACT_FILES = ("roles.yaml", "skills.yaml", "career.yaml", "notes.yaml")
+LANGUAGE_FILES = ("vocabulary.yaml", "concepts.yaml", "intents.yaml", "templates.yaml")
+INTENT_IDS = (
+    "role_overview", "role_skills", "role_tasks", "role_has_skill", "role_compare",
+    "roles_for_skill", "recommend_role", "list_roles", "common_skills", "career_path",
+    "career_level", "career_next", "ml_overview", "summary", "greeting", "thanks",
+    "goodbye", "help", "out_of_scope",
+)
+TAKES_ROLES = ("none", "one", "many", "two")
+COMPUTED_FEATURES = (
+    "role", "two_roles", "skill_entity", "two_skills", "level_entity", "domain", "bare_head",
+    "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
+    "content", "bias",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has problems; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def builtin_dir() -> Path:
+    """The knowledge base shipped with mlbot (inside the wheel, or beside the sources)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "knowledge", here.parent / "knowledge"):
+        if (candidate / "facts").is_dir():
+            return candidate
+    return here.parent / "knowledge"
+
+
+def resolve_dir(explicit: str | None) -> Path:
+    """--knowledge wins, then $MLBOT_KNOWLEDGE, then the built-in knowledge base."""
+    chosen = explicit or os.environ.get("MLBOT_KNOWLEDGE")
+    return Path(chosen) if chosen else builtin_dir()
+
+
+class _Checker:
+    """Reads values out of parsed YAML, recording a problem for each bad one."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, line: int, message: str, warning: bool = False) -> None:
+        self.problems.append(Problem(path, line, message, warning))
+
+    def mapping(self, path: str, node: Any, where: str, line: int) -> dict[str, Any] | None:
+        if not isinstance(node, dict):
+            self.add(path, line, f"{where} must be a mapping, got {_kind(node)}")
+            return None
+        return node
+
+    def keys(self, path: str, node: dict[str, Any], where: str, required: tuple[str, ...],
+             optional: tuple[str, ...] = ()) -> bool:
+        ok = True
+        for key in node:
+            if key not in required and key not in optional:
+                allowed = ", ".join(required + optional)
+                self.add(path, line_of(node, key), f"unknown key {key!r} in {where} (allowed: {allowed})")
+                ok = False
+        for key in required:
+            if key not in node:
+                self.add(path, line_of(node), f"{where} is missing {key!r}")
+                ok = False
+        return ok
+
+    def text(self, path: str, node: dict[str, Any], key: str, where: str,
+             required: bool = True) -> str | None:
+        value = node.get(key)
+        if value is None:
+            if required and key in node:
+                self.add(path, line_of(node, key), f"{where}: {key!r} must not be empty")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add(path, line_of(node, key), f"{where}: {key!r} must be text, got {_kind(value)}")
+            return None
+        value = str(value).strip()
+        if not value and required:
+            self.add(path, line_of(node, key), f"{where}: {key!r} must not be empty")
+            return None
+        return value
+
+    def texts(self, path: str, node: dict[str, Any], key: str, where: str,
+              non_empty: bool = False) -> tuple[str, ...]:
+        value = node.get(key)
+        if value is None:
+            if non_empty:
+                self.add(path, line_of(node, key), f"{where}: {key!r} must list at least one item")
+            return ()
+        if not isinstance(value, list):
+            self.add(path, line_of(node, key), f"{where}: {key!r} must be a list, got {_kind(value)}")
+            return ()
+        out: list[str] = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool):
+                self.add(path, line_of(value, i), f"{where}: item {i + 1} of {key!r} reads as true/false; put it in quotes")
+                continue
+            if not isinstance(item, (str, int, float)) or not str(item).strip():
+                self.add(path, line_of(value, i), f"{where}: item {i + 1} of {key!r} must be non-empty text")
+                continue
+            out.append(str(item).strip())
+        if non_empty and not out and not self.problems:
+            self.add(path, line_of(node, key), f"{where}: {key!r} must list at least one item")
+        return tuple(out)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value).__mro__[-2] if type(value).__mro__[-2] in (dict, list) else type(value),
+        type(value).__name__,
+    )
+
+
+def _read_all(directory: Path, names: tuple[str, ...], checker: _Checker) -> dict[str, tuple[str, Any]]:
+    found: dict[str, tuple[str, Any]] = {}
+    for name in names:
+        path = directory / name
+        if not path.is_file():
+            checker.add(str(path), 0, "file is missing")
+            continue
+        try:
+            found[name] = (str(path), read_yaml(path))
+        except YamlError as exc:
+            checker.add(exc.path, exc.line, exc.message)
+    return found
+
+
+def load_knowledge(directory: Path | str | None = None) -> Knowledge:
+    """Load and validate a knowledge base; raise `KnowledgeError` listing every problem."""
+    knowledge, problems = check_knowledge(directory)
+    errors = [p for p in problems if not p.warning]
+    if errors or knowledge is None:
+        raise KnowledgeError(errors or problems)
+    return knowledge
+
+
+def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | None, list[Problem]]:
+    """Load a knowledge base, returning it (None when it has errors) and all problems found."""
+    root = Path(directory) if directory is not None else builtin_dir()
+    checker = _Checker()
+    if not root.is_dir():
+        checker.add(str(root), 0, "knowledge directory does not exist")
+        return None, checker.problems
+    language_dir = root / "language"
+    if not language_dir.is_dir():
+        language_dir = builtin_dir() / "language"
+    fact_docs = _read_all(root / "facts", FACT_FILES, checker)
+    language_docs = _read_all(language_dir, LANGUAGE_FILES, checker)
+    if len(fact_docs) < len(FACT_FILES) or len(language_docs) < len(LANGUAGE_FILES):
+        return None, checker.problems
+    facts = _build_facts(fact_docs, checker)
+    language = _build_language(language_docs, checker)
+    if facts is not None:
+        _warn_likely_mistakes(facts, fact_docs, checker)
+    if any(not p.warning for p in checker.problems) or facts is None or language is None:
+        return None, checker.problems
+    return Knowledge(facts=facts, language=language, source=str(root)), checker.problems
+
+
+def _top(docs: dict[str, tuple[str, Any]], name: str, key: str, checker: _Checker,
+         kind: type = list) -> tuple[str, Any]:
+    path, doc = docs[name]
+    if not isinstance(doc, dict):
+        checker.add(path, line_of(doc), f"the file must be a mapping with {key!r}")
+        return path, None
+    if key not in doc:
+        checker.add(path, line_of(doc), f"missing top-level key {key!r}")
+        return path, None
+    value = doc[key]
+    if not isinstance(value, kind):
+        want = "a list" if kind is list else "a mapping"
+        checker.add(path, line_of(doc, key), f"{key!r} must be {want}, got {_kind(value)}")
+        return path, None
+    return path, value
+
+
+def _build_facts(docs: dict[str, tuple[str, Any]], c: _Checker) -> Facts | None:
+    skills = _build_skills(docs, c)
+    skill_names = {s.name for s in skills}
+    roles = _build_roles(docs, c, skill_names)
+    role_ids = {r.id for r in roles}
+    levels, progression = _build_levels(docs, c, role_ids)
+    notes_path, notes = docs["notes.yaml"]
+    if not isinstance(notes, dict):
+        c.add(notes_path, line_of(notes), "the file must be a mapping")
+        return None
+    c.keys(notes_path, notes, "notes.yaml", ("title", "domain", "introduction", "common_skills", "summary"))
+    title = c.text(notes_path, notes, "title", "notes.yaml") or ""
+    domain = c.mapping(notes_path, notes.get("domain", {}), "'domain'", line_of(notes, "domain")) or {}
+    if domain:
+        c.keys(notes_path, domain, "domain", ("name", "aliases", "covers"))
+    domain_name = c.text(notes_path, domain, "name", "domain") or "" if domain else ""
+    covers = c.text(notes_path, domain, "covers", "domain") or "" if domain else ""
+    domain_aliases = c.texts(notes_path, domain, "aliases", "domain") if domain else ()
+    introduction = c.texts(notes_path, notes, "introduction", "notes.yaml", non_empty=True)
+    summary = c.texts(notes_path, notes, "summary", "notes.yaml", non_empty=True)
+    common: list[CommonSkill] = []
+    raw_common = notes.get("common_skills")
+    if not isinstance(raw_common, list):
+        c.add(notes_path, line_of(notes, "common_skills"), "'common_skills' must be a list")
+    else:
+        for i, item in enumerate(raw_common):
+            where = f"common_skills item {i + 1}"
+            node = c.mapping(notes_path, item, where, line_of(raw_common, i))
+            if node is None or not c.keys(notes_path, node, where, ("text", "skills")):
+                continue
+            text = c.text(notes_path, node, "text", where)
+            names = c.texts(notes_path, node, "skills", where, non_empty=True)
+            for j, name in enumerate(names):
+                if name not in skill_names:
+                    c.add(notes_path, line_of(node["skills"], j), f"{where}: unknown skill {name!r} (not in skills.yaml)")
+            if text:
+                common.append(CommonSkill(text, names))
+    return Facts(
+        title=title, domain_name=domain_name, domain_aliases=domain_aliases, covers=covers,
+        introduction=introduction, common_skills=tuple(common), summary=summary,
+        roles=roles, skills=skills, levels=levels, progression=progression,
+        role_by_id=FrozenMap({r.id: r for r in roles}),
+        skill_by_name=FrozenMap({s.name: s for s in skills}),
+        level_by_id=FrozenMap({lv.id: lv for lv in levels}),
+        level_of_role=FrozenMap({rid: lv.id for lv in levels for rid in lv.roles}),
+    )
+
+
+def _build_skills(docs: dict[str, tuple[str, Any]], c: _Checker) -> tuple[Skill, ...]:
+    path, items = _top(docs, "skills.yaml", "skills", c)
+    out: list[Skill] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items or []):
+        where = f"skill {i + 1}"
+        node = c.mapping(path, item, where, line_of(items, i))
+        if node is None or not c.keys(path, node, where, ("name",), ("aliases", "also_names_role")):
+            continue
+        name = c.text(path, node, "name", where)
+        if not name:
+            continue
+        if name.lower() in seen:
+            c.add(path, line_of(node, "name"), f"duplicate skill {name!r} (first at line {seen[name.lower()]})")
+            continue
+        seen[name.lower()] = line_of(node, "name")
+        flag = node.get("also_names_role", False)
+        if not isinstance(flag, bool):
+            c.add(path, line_of(node, "also_names_role"), f"{where}: 'also_names_role' must be true or false")
+            flag = False
+        out.append(Skill(name, c.texts(path, node, "aliases", f"skill {name!r}"), flag))
+    return tuple(out)
+
+
+def _build_roles(docs: dict[str, tuple[str, Any]], c: _Checker, skill_names: set[str]) -> tuple[Role, ...]:
+    path, items = _top(docs, "roles.yaml", "roles", c)
+    out: list[Role] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items or []):
+        where = f"role {i + 1}"
+        node = c.mapping(path, item, where, line_of(items, i))
+        if node is None or not c.keys(path, node, where, ("id", "name"),
+                                      ("aliases", "focus", "skills", "skills_as_written", "tasks")):
+            continue
+        role_id = c.text(path, node, "id", where)
+        name = c.text(path, node, "name", where)
+        if not role_id or not name:
+            continue
+        if not role_id.replace("_", "").isalnum() or not role_id.islower():
+            c.add(path, line_of(node, "id"), f"role id {role_id!r} must be lower_snake_case")
+        if role_id in seen:
+            c.add(path, line_of(node, "id"), f"duplicate role id {role_id!r} (first at line {seen[role_id]})")
+            continue
+        seen[role_id] = line_of(node, "id")
+        where = f"role {role_id!r}"
+        skills = c.texts(path, node, "skills", where)
+        for j, skill in enumerate(skills):
+            if skill not in skill_names:
+                c.add(path, line_of(node["skills"], j), f"{where}: unknown skill {skill!r} (not in skills.yaml)")
+        focus = c.text(path, node, "focus", where)
+        if focus is None and (skills or node.get("tasks")):
+            c.add(path, line_of(node), f"{where} lists skills or tasks but has no 'focus'")
+        out.append(Role(
+            id=role_id, name=name, aliases=c.texts(path, node, "aliases", where), focus=focus,
+            skills=skills, skills_as_written=c.text(path, node, "skills_as_written", where, required=False),
+            tasks=c.texts(path, node, "tasks", where),
+        ))
+    if items is not None and not out:
+        c.add(path, line_of(items), "no roles defined")
+    return tuple(out)
+
+
+def _build_levels(docs: dict[str, tuple[str, Any]], c: _Checker,
+                  role_ids: set[str]) -> tuple[tuple[Level, ...], str]:
+    path, items = _top(docs, "career.yaml", "levels", c)
+    doc = docs["career.yaml"][1]
+    progression = ""
+    if isinstance(doc, dict):
+        c.keys(path, doc, "career.yaml", ("levels",), ("progression",))
+        progression = c.text(path, doc, "progression", "career.yaml", required=False) or ""
+    out: list[Level] = []
+    placed: dict[str, str] = {}
+    seen: set[str] = set()
+    for i, item in enumerate(items or []):
+        where = f"level {i + 1}"
+        node = c.mapping(path, item, where, line_of(items, i))
+        if node is None or not c.keys(path, node, where, ("id", "name", "word", "roles"), ("aliases",)):
+            continue
+        level_id = c.text(path, node, "id", where)
+        name = c.text(path, node, "name", where)
+        word = c.text(path, node, "word", where)
+        if not level_id or not name or not word:
+            continue
+        if level_id in seen:
+            c.add(path, line_of(node, "id"), f"duplicate level id {level_id!r}")
+            continue
+        seen.add(level_id)
+        roles = c.texts(path, node, "roles", f"level {level_id!r}")
+        for j, rid in enumerate(roles):
+            if rid not in role_ids:
+                c.add(path, line_of(node["roles"], j), f"level {level_id!r}: unknown role {rid!r} (not in roles.yaml)")
+            elif rid in placed:
+                c.add(path, line_of(node["roles"], j), f"role {rid!r} is in two levels ({placed[rid]!r} and {level_id!r})")
+            placed[rid] = level_id
+        out.append(Level(level_id, name, word, c.texts(path, node, "aliases", f"level {level_id!r}"), roles))
+    return tuple(out), progression
+
+
+def _build_language(docs: dict[str, tuple[str, Any]], c: _Checker) -> Language | None:
+    vocabulary = _build_vocabulary(docs, c)
+    path, raw_concepts = _top(docs, "concepts.yaml", "concepts", c, dict)
+    concepts: dict[str, tuple[str, ...]] = {}
+    for name in raw_concepts or {}:
+        concepts[str(name)] = c.texts(path, raw_concepts, name, f"concept {name!r}", non_empty=True)
+    intents = _build_intents(docs, c, set(concepts))
+    tpath, raw_templates = _top(docs, "templates.yaml", "templates", c, dict)
+    templates: dict[str, str] = {}
+    for key, value in (raw_templates or {}).items():
+        if not isinstance(value, str):
+            c.add(tpath, line_of(raw_templates, key), f"template {key!r} must be text")
+            continue
+        templates[str(key)] = value
+    settings: dict[str, float] = {}
+    ipath, idoc = docs["intents.yaml"]
+    raw_settings = idoc.get("settings", {}) if isinstance(idoc, dict) else {}
+    for key, value in (raw_settings or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            c.add(ipath, line_of(raw_settings, key), f"setting {key!r} must be a number")
+            continue
+        settings[str(key)] = float(value)
+    neutral: frozenset[str] = frozenset()
+    if isinstance(idoc, dict):
+        neutral = frozenset(c.texts(ipath, idoc, "neutral_concepts", "intents.yaml"))
+        for name in sorted(neutral - set(concepts)):
+            c.add(ipath, line_of(idoc, "neutral_concepts"), f"neutral_concepts: unknown concept {name!r}")
+    if vocabulary is None:
+        return None
+    return Language(FrozenMap(concepts), FrozenMap(intents), FrozenMap(templates), vocabulary,
+                    FrozenMap(settings), neutral)
+
+
+def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabulary | None:
+    path, doc = docs["vocabulary.yaml"]
+    if not isinstance(doc, dict):
+        c.add(path, line_of(doc), "the file must be a mapping")
+        return None
+    lists = ("stopwords", "common_words", "pronouns", "role_head_words", "skill_nouns",
+             "skill_verbs", "yes_no_starts")
+    c.keys(path, doc, "vocabulary.yaml", lists + ("rewrites", "ordinals"))
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(w.lower() for w in c.texts(path, doc, key, "vocabulary.yaml"))
+
+    def table(key: str, convert: Callable[[Any], Any]) -> dict[str, Any]:
+        raw = doc.get(key) or {}
+        if not isinstance(raw, dict):
+            c.add(path, line_of(doc, key), f"{key!r} must be a mapping")
+            return {}
+        out = {}
+        for k, v in raw.items():
+            try:
+                out[str(k).lower()] = convert(v)
+            except (TypeError, ValueError):
+                c.add(path, line_of(raw, k), f"{key!r}: bad value for {k!r}")
+        return out
+
+    return Vocabulary(
+        stopwords=words("stopwords"), common_words=words("common_words"),
+        rewrites=FrozenMap(table("rewrites", lambda v: str(v).lower())),
+        pronouns=words("pronouns"), role_head_words=words("role_head_words"),
+        skill_nouns=words("skill_nouns"), skill_verbs=words("skill_verbs"),
+        ordinals=FrozenMap(table("ordinals", int)), yes_no_starts=words("yes_no_starts"),
+    )
+
+
+def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker, concepts: set[str]) -> dict[str, IntentSpec]:
+    path, raw = _top(docs, "intents.yaml", "intents", c, dict)
+    doc = docs["intents.yaml"][1]
+    if isinstance(doc, dict):
+        c.keys(path, doc, "intents.yaml", ("intents",), ("settings", "neutral_concepts"))
+    known_features = concepts | set(COMPUTED_FEATURES)
+    out: dict[str, IntentSpec] = {}
+    for intent_id, node in (raw or {}).items():
+        where = f"intent {intent_id!r}"
+        if intent_id not in INTENT_IDS:
+            c.add(path, line_of(raw, intent_id), f"unknown intent {intent_id!r} (the contract's ids: {', '.join(INTENT_IDS)})")
+            continue
+        spec = c.mapping(path, node, where, line_of(raw, intent_id))
+        if spec is None or not c.keys(path, spec, where, ("weights",), ("requires", "forbids", "takes_roles", "examples")):
+            continue
+        weights: dict[str, float] = {}
+        raw_weights = spec.get("weights") or {}
+        if not isinstance(raw_weights, dict):
+            c.add(path, line_of(spec, "weights"), f"{where}: 'weights' must be a mapping")
+            raw_weights = {}
+        for feature, weight in raw_weights.items():
+            if feature not in known_features:
+                c.add(path, line_of(raw_weights, feature), f"{where}: unknown feature {feature!r}")
+            elif isinstance(weight, bool) or not isinstance(weight, (int, float)):
+                c.add(path, line_of(raw_weights, feature), f"{where}: weight of {feature!r} must be a number")
+            else:
+                weights[feature] = float(weight)
+        groups: list[tuple[str, ...]] = []
+        raw_requires = spec.get("requires") or []
+        if not isinstance(raw_requires, list):
+            c.add(path, line_of(spec, "requires"), f"{where}: 'requires' must be a list of lists")
+            raw_requires = []
+        for i, group in enumerate(raw_requires):
+            members = group if isinstance(group, list) else [group]
+            for feature in members:
+                if feature not in known_features:
+                    c.add(path, line_of(raw_requires, i), f"{where}: requires unknown feature {feature!r}")
+            groups.append(tuple(str(f) for f in members))
+        forbids = c.texts(path, spec, "forbids", where)
+        for i, feature in enumerate(forbids):
+            if feature not in known_features:
+                c.add(path, line_of(spec["forbids"], i), f"{where}: forbids unknown feature {feature!r}")
+        takes = c.text(path, spec, "takes_roles", where, required=False) or "none"
+        if takes not in TAKES_ROLES:
+            c.add(path, line_of(spec, "takes_roles"), f"{where}: 'takes_roles' must be one of {', '.join(TAKES_ROLES)}")
+        out[intent_id] = IntentSpec(intent_id, FrozenMap(weights), tuple(groups), forbids, takes,
+                                    c.texts(path, spec, "examples", where))
+    for intent_id in INTENT_IDS:
+        if raw is not None and intent_id not in out and intent_id not in raw:
+            c.add(path, line_of(raw), f"intent {intent_id!r} is not defined")
+    return out
+
+
+def _warn_likely_mistakes(facts: Facts, docs: dict[str, tuple[str, Any]], c: _Checker) -> None:
+    """Things that load but are probably wrong: shared aliases, a role in no level."""
+    roles_path = docs["roles.yaml"][0]
+    skills_path = docs["skills.yaml"][0]
+    owners: dict[str, str] = {}
+    for role in facts.roles:
+        for alias in (role.name, *role.aliases):
+            key = " ".join(alias.lower().split())
+            if key in owners and owners[key] != role.id:
+                c.add(roles_path, 0, f"alias {alias!r} names both {owners[key]!r} and {role.id!r}", warning=True)
+            owners.setdefault(key, role.id)
+        if role.id not in facts.level_of_role:
+            c.add(roles_path, 0, f"role {role.id!r} is in no career level", warning=True)
+    spelled: dict[str, str] = {}
+    for skill in facts.skills:
+        for alias in (skill.name, *skill.aliases):
+            folded = "".join(ch for ch in alias.lower() if ch.isalnum())
+            if folded in spelled and spelled[folded] != skill.name:
+                c.add(skills_path, 0, f"skill {skill.name!r} and {spelled[folded]!r} are spelled alike ({alias!r})", warning=True)
+            spelled.setdefault(folded, skill.name)

@@ -1,0 +1,113 @@
+"""The knowledge base as frozen records: the facts of the notes and the language used
+to understand questions about them. Built once by `bot.loader`; read-only afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .mapping import FrozenMap
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    focus: str | None = None
+    skills: tuple[str, ...] = ()
+    skills_as_written: str | None = None
+    tasks: tuple[str, ...] = ()
+
+    @property
+    def in_table(self) -> bool:
+        """True for roles the notes describe; False for roles named only in the path."""
+        return self.focus is not None
+
+
+@dataclass(frozen=True)
+class Skill:
+    name: str
+    aliases: tuple[str, ...] = ()
+    # a name such as "MLOps" that also names a role: read as the skill only when the
+    # words around it say so ("MLOps skills", "know MLOps")
+    also_names_role: bool = False
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    name: str
+    word: str
+    aliases: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CommonSkill:
+    text: str
+    skills: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    title: str
+    domain_name: str
+    domain_aliases: tuple[str, ...]
+    covers: str
+    introduction: tuple[str, ...]
+    common_skills: tuple[CommonSkill, ...]
+    summary: tuple[str, ...]
+    roles: tuple[Role, ...]
+    skills: tuple[Skill, ...]
+    levels: tuple[Level, ...]
+    progression: str = ""
+    role_by_id: Mapping[str, Role] = field(default_factory=FrozenMap, compare=False)
+    skill_by_name: Mapping[str, Skill] = field(default_factory=FrozenMap, compare=False)
+    level_by_id: Mapping[str, Level] = field(default_factory=FrozenMap, compare=False)
+    level_of_role: Mapping[str, str] = field(default_factory=FrozenMap, compare=False)
+
+    def level_index(self, level_id: str) -> int:
+        return [level.id for level in self.levels].index(level_id)
+
+
+@dataclass(frozen=True)
+class IntentSpec:
+    id: str
+    weights: Mapping[str, float]
+    # each group is satisfied when any feature in it is present; all groups must be
+    requires: tuple[tuple[str, ...], ...] = ()
+    forbids: tuple[str, ...] = ()
+    # how the intent uses roles: none | one | many | two
+    takes_roles: str = "none"
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    stopwords: frozenset[str]
+    common_words: frozenset[str]
+    rewrites: Mapping[str, str]
+    pronouns: frozenset[str]
+    role_head_words: frozenset[str]
+    skill_nouns: frozenset[str]
+    skill_verbs: frozenset[str]
+    ordinals: Mapping[str, int]
+    yes_no_starts: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Language:
+    concepts: Mapping[str, tuple[str, ...]]
+    intents: Mapping[str, IntentSpec]
+    templates: Mapping[str, str]
+    vocabulary: Vocabulary
+    settings: Mapping[str, float]
+    neutral_concepts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    facts: Facts
+    language: Language
+    source: str

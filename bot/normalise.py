@@ -1,0 +1,133 @@
+"""Stage 1: text -> clean text -> tokens, with shorthand rewritten, plurals folded and typos
+corrected against the knowledge base's own vocabulary.
+
+Correction is deliberately narrow: only words the vocabulary does not know, only words of
+four letters or more, and only one edit away (two for long words), so that real words are
+never bent into domain words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Indel
+
+# Questions are cut to this many characters; the answer says so.
+MAX_QUESTION_CHARS = 1000
+
+# ANSI/OSC escape sequences and other C0/C1 controls are removed before anything else.
+_ESCAPES = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_APOSTROPHES = re.compile(r"(?<=\w)['’‘`](?=\w)")
+
+
+def clean_text(raw: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
+    """Remove escapes and control/format characters, fold Unicode forms, cut to `limit`.
+
+    Returns the cleaned text and whether it was cut.
+    """
+    text = _ESCAPES.sub(" ", raw)
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") else ch
+        for ch in text
+    )
+    text = " ".join(text.split())
+    cut = len(text) > limit
+    if cut:
+        text = text[:limit].rstrip()
+    return text, cut
+
+
+def clean_line(text: str) -> str:
+    """One line of text with escape sequences and control characters removed (spaces kept)."""
+    text = _ESCAPES.sub("", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\t")
+
+
+def split_words(text: str) -> list[str]:
+    """Words as typed (case kept): apostrophes inside words dropped ("what's" -> "whats"),
+    every other non-letter, non-digit character a separator."""
+    return _WORD.findall(_APOSTROPHES.sub("", text))
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # the word used for matching: lower case, rewritten, singular, corrected
+    typed: str  # the word as the user typed it
+    corrected: bool = False
+
+
+class Normaliser:
+    """Turns questions into tokens. Built once per knowledge base; cheap per question."""
+
+    def __init__(self, vocabulary: set[str], rewrites: dict[str, str]) -> None:
+        self.vocabulary = frozenset(vocabulary)
+        self.rewrites = dict(rewrites)
+        by_length: dict[int, list[str]] = {}
+        for word in sorted(self.vocabulary):
+            if word.isalpha():
+                by_length.setdefault(len(word), []).append(word)
+        self._by_length = by_length
+        self._corrections: dict[str, str | None] = {}
+
+    def fold(self, word: str) -> str:
+        """Lower-case and fold a plural onto a singular the vocabulary knows."""
+        word = word.lower()
+        if len(word) <= 3 or not word.endswith("s"):
+            return word
+        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+            if word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
+                stem = word[: -len(suffix)] + replacement
+                if stem in self.vocabulary:
+                    return stem
+        return word
+
+    def phrase_tokens(self, phrase: str) -> tuple[str, ...]:
+        """Tokens of a phrase from the knowledge base (no rewriting or correction)."""
+        return tuple(self.fold(w) for w in split_words(unicodedata.normalize("NFKC", phrase)))
+
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word one or two edits away, or None."""
+        if word in self._corrections:
+            return self._corrections[word]
+        best: str | None = None
+        if len(word) >= 4 and word.isalpha():
+            max_edits = 2 if len(word) >= 8 else 1
+            candidates: list[str] = []
+            for length in range(len(word) - max_edits, len(word) + max_edits + 1):
+                candidates.extend(self._by_length.get(length, ()))
+            found = process.extract(word, candidates, scorer=OSA.distance,
+                                    score_cutoff=max_edits, limit=None)
+            if found:
+                # fewest edits first; among equals the closest in letters shared, then a-z
+                best = min(found, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]), m[0]))[0]
+        if len(self._corrections) < 50_000:
+            self._corrections[word] = best
+        return best
+
+    def tokens(self, text: str) -> tuple[Token, ...]:
+        out: list[Token] = []
+        for typed in split_words(text):
+            lower = typed.lower()
+            # a lone capital letter is a name ("R"), never chat-speak for "are"
+            if len(typed) == 1 and typed.isupper():
+                out.append(Token(lower, typed))
+                continue
+            rewritten = self.rewrites.get(lower)
+            if rewritten is not None:
+                out.extend(Token(part, typed) for part in rewritten.split())
+                continue
+            word = self.fold(lower)
+            if word in self.vocabulary or not word.isalpha():
+                out.append(Token(word, typed))
+                continue
+            fixed = self.correct(word)
+            if fixed is None:
+                out.append(Token(word, typed))
+            else:
+                out.append(Token(self.fold(fixed), typed, corrected=True))
+        return tuple(out)
