@@ -1,0 +1,1 @@
+"""The interactive REPL (prompt_toolkit is imported only inside this package)."""

@@ -1,0 +1,1 @@
+"""Canned question tests: the YAML format of the contract, a runner, recording, pytest plugin."""
