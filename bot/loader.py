@@ -200,7 +200,9 @@ def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | No
     facts = _build_facts(fact_docs, checker)
     language = _build_language(language_docs, checker)
     if facts is not None:
-        _warn_likely_mistakes(facts, fact_docs, checker)
+        from .lint import likely_mistakes
+
+        checker.problems.extend(likely_mistakes(facts, {name: doc for name, doc in fact_docs.items()}))
     if any(not p.warning for p in checker.problems) or facts is None or language is None:
         return None, checker.problems
     return Knowledge(facts=facts, language=language, source=str(root)), checker.problems
@@ -487,25 +489,3 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker, concepts: set[
         if raw is not None and intent_id not in out and intent_id not in raw:
             c.add(path, line_of(raw), f"intent {intent_id!r} is not defined")
     return out
-
-
-def _warn_likely_mistakes(facts: Facts, docs: dict[str, tuple[str, Any]], c: _Checker) -> None:
-    """Things that load but are probably wrong: shared aliases, a role in no level."""
-    roles_path = docs["roles.yaml"][0]
-    skills_path = docs["skills.yaml"][0]
-    owners: dict[str, str] = {}
-    for role in facts.roles:
-        for alias in (role.name, *role.aliases):
-            key = " ".join(alias.lower().split())
-            if key in owners and owners[key] != role.id:
-                c.add(roles_path, 0, f"alias {alias!r} names both {owners[key]!r} and {role.id!r}", warning=True)
-            owners.setdefault(key, role.id)
-        if role.id not in facts.level_of_role:
-            c.add(roles_path, 0, f"role {role.id!r} is in no career level", warning=True)
-    spelled: dict[str, str] = {}
-    for skill in facts.skills:
-        for alias in (skill.name, *skill.aliases):
-            folded = "".join(ch for ch in alias.lower() if ch.isalnum())
-            if folded in spelled and spelled[folded] != skill.name:
-                c.add(skills_path, 0, f"skill {skill.name!r} and {spelled[folded]!r} are spelled alike ({alias!r})", warning=True)
-            spelled.setdefault(folded, skill.name)
