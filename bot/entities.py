@@ -95,6 +95,7 @@ class PhraseIndex:
                 if word in self.vocabulary.role_head_words:
                     self.roles_by_head.setdefault(word, []).append(role.id)
         self.notes_words = _notes_words(knowledge, normaliser)
+        self.neutral = language.neutral_concepts
 
     def _add(self, phrase: str, target: Target) -> None:
         tokens = self.normaliser.phrase_tokens(phrase)
@@ -219,7 +220,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     for k, word in enumerate(words):
         targets = covered[k]
         if targets is not None:
-            if not all(t.kind == CONCEPT and t.key in SMALL_TALK for t in targets):
+            if not all(t.kind == CONCEPT and (t.key in SMALL_TALK or t.key in index.neutral) for t in targets):
                 content += 1
             continue
         if word in voc.stopwords or word in voc.pronouns or word in voc.ordinals or word.isdigit():

@@ -119,7 +119,7 @@ class Normaliser:
                 continue
             rewritten = self.rewrites.get(lower)
             if rewritten is not None:
-                out.extend(Token(part, typed) for part in rewritten.split())
+                out.extend(Token(self.fold(part), typed) for part in rewritten.split())
                 continue
             word = self.fold(lower)
             if word in self.vocabulary or not word.isalpha():
