@@ -91,6 +91,7 @@ class Composer:
             "skills": join(role.skills), "skills_as_written": role.skills_as_written or join(role.skills),
             "tasks": join(role.tasks), "level": level.name if level else "",
             "level_word": level.word if level else "", "title": self.facts.title,
+            "a_level_word": with_article(level.word) if level else "",
             "level_roles": join(self.names(level.roles)) if level else "",
         }
         if level:

@@ -19,6 +19,12 @@ from .intents import Ranking
 from .model import Language
 
 
+# intents whose question is about skills: an ellipsis keeps the skills of the turn before
+SKILL_INTENTS = frozenset({"role_has_skill", "roles_for_skill", "common_skills", "recommend_role"})
+# intents that can be about a level rather than a role ("and leadership?")
+LEVEL_INTENTS = frozenset({"career_level", "career_next"})
+
+
 @dataclass(frozen=True)
 class Context:
     """What the conversation is about. Immutable: each answer carries the next one."""
@@ -59,19 +65,43 @@ def _pick(reading: Reading, context: Context) -> str | None:
     return None
 
 
+def _pick_by_words(reading: Reading, context: Context, role_words: dict[str, frozenset[str]],
+                   stopwords: frozenset[str]) -> str | None:
+    """While a clarifying question is open, a word found in only one of its choices' names
+    picks that choice ("the chief one")."""
+    if not context.pending or not context.listed:
+        return None
+    words = {w for w in reading.tokens if w not in stopwords}
+    hits = [rid for rid in context.listed if words & role_words.get(rid, frozenset())]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _fits(intent: str | None, reading: Reading, named: tuple[str, ...], language: Language) -> bool:
+    """Whether names alone can continue a question of this form."""
+    if intent is None:
+        return False
+    if named or reading.skills:
+        return True
+    return bool(reading.level) and intent in LEVEL_INTENTS | {"out_of_scope"}
+
+
 def resolve(reading: Reading, ranking: Ranking, context: Context, language: Language,
-            candidates_for_head: dict[str, list[str]]) -> Resolved:
+            candidates_for_head: dict[str, list[str]],
+            role_words: dict[str, frozenset[str]] | None = None) -> Resolved:
     bare = _is_bare(reading, language)
     picked = _pick(reading, context)
+    if picked is None and bare and role_words is not None and not reading.roles:
+        picked = _pick_by_words(reading, context, role_words, language.vocabulary.stopwords)
     named = reading.roles or ((picked,) if picked else ())
 
     # 1. answering "which role do you mean?"
     if context.pending and bare and named:
+        skills = reading.skills or (context.skills if context.pending in SKILL_INTENTS else ())
         return Resolved(context.pending, named[:1] if _takes(language, context.pending) == "one" else named,
-                        reading.skills or context.skills, reading.level, rule="clarification answered")
+                        skills, reading.level, rule="clarification answered")
 
     # 2. ellipsis: same question, new names
-    if bare and context.intent and (reading.roles or reading.skills or reading.level or picked):
+    if bare and _fits(context.intent, reading, named, language):
         return _ellipsis(reading, named, context, language)
 
     intent = ranking.best.intent
@@ -92,10 +122,8 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         if len(options) == 1:
             return Resolved(intent, options, skills, level, rule="only role with that title")
         return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
-    if intent == "career_level" and level:
-        return Resolved(intent, (), skills, level)
-    if intent == "career_next" and level and not context.roles:
-        return Resolved(intent, (), skills, level)
+    if intent in ("career_level", "career_next") and level and not reading.pronoun:
+        return Resolved(intent, (), skills, level, rule="a level, not a role")
     if context.roles:
         roles = context.roles
         if takes == "one" and len(roles) > 1:
@@ -112,7 +140,7 @@ def _takes(language: Language, intent: str) -> str:
 def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, language: Language) -> Resolved:
     intent = context.intent or "role_overview"
     takes = _takes(language, intent)
-    skills = reading.skills or context.skills
+    skills = reading.skills or (context.skills if intent in SKILL_INTENTS else ())
     level = reading.level
     roles: tuple[str, ...] = named
     if intent == "career_level" and reading.level and not named:
@@ -120,6 +148,9 @@ def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, langua
     elif intent in ("roles_for_skill", "common_skills") and named and not reading.skills:
         # "and NLP engineers?" after "which roles use Docker?": does that role use it
         intent, takes = "role_has_skill", "many"
+    elif takes == "none" and named and intent != "out_of_scope":
+        # a role picked after a list ("the 5th"): tell about it
+        intent, takes = "role_overview", "many"
     elif not named and takes != "none":
         roles = context.roles
     if takes == "two":

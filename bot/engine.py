@@ -75,7 +75,8 @@ class Bot:
         context = context or Context()
         text, cut, reading = self.read(question)
         ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed))
-        resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head)
+        resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head,
+                           self.index.role_words)
         confidence = ranking.confidence
         if resolved.rule.startswith(("ellipsis", "clarification")):
             # the question borrowed its form from the conversation; trust it as much as the names

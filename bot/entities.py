@@ -95,7 +95,13 @@ class PhraseIndex:
                 if word in self.vocabulary.role_head_words:
                     self.roles_by_head.setdefault(word, []).append(role.id)
         self.notes_words = _notes_words(knowledge, normaliser)
+        # the words of each role's names, to pick one of several by a word ("the chief one")
+        self.role_words = {
+            role.id: frozenset(w for name in (role.name, *role.aliases) for w in normaliser.phrase_tokens(name))
+            for role in facts.roles
+        }
         self.neutral = language.neutral_concepts
+        self.first_person = "first_person"
 
     def _add(self, phrase: str, target: Target) -> None:
         tokens = self.normaliser.phrase_tokens(phrase)
@@ -201,6 +207,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         if word not in voc.role_head_words or _is_kind(covered[k], ROLE):
             continue
         modifier = _modifier(words, covered, k, voc.stopwords)
+        if _about_oneself(covered, min(k, modifier if modifier is not None else k), index.first_person):
+            continue  # "I'm a python programmer": the user's own job, not a question about one
         if modifier is not None:
             unknown_roles.append(" ".join(typed[modifier : k + 1]) if modifier < k else " ".join(typed[k : modifier + 1]))
         elif word in index.roles_by_head:
@@ -240,6 +248,14 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         ordinal=ordinal, yes_no=bool(words) and words[0] in voc.yes_no_starts,
         unexplained=tuple(unexplained), content=content, mentions=tuple(out_mentions),
         corrections=tuple((t.typed, t.text) for t in tokens if t.corrected),
+    )
+
+
+def _about_oneself(covered: list[set[Target] | None], start: int, first_person: str) -> bool:
+    """True when a first-person word stands within the three words before `start`."""
+    return any(
+        covered[j] is not None and Target(CONCEPT, first_person) in covered[j]  # type: ignore[operator]
+        for j in range(max(0, start - 3), start)
     )
 
 
