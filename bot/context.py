@@ -172,7 +172,8 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
         return replace(context, pending=resolved.intent, listed=resolved.clarify or context.listed,
                        intent=resolved.intent)
     if resolved.intent == "out_of_scope":
-        return replace(context, intent="out_of_scope", pending=None)
+        # keeps the conversation, but a known role it names becomes what "they" refers to
+        return replace(context, intent="out_of_scope", pending=None, roles=resolved.roles or context.roles)
     roles = answer_roles if len(answer_roles) == 1 else (resolved.roles or context.roles)
     return Context(
         roles=roles, skills=resolved.skills or context.skills, level=resolved.level,

@@ -1,0 +1,84 @@
+"""Stage 4: conversation context, through Bot.answer with explicit contexts."""
+
+from bot.context import Context
+
+
+def talk(bot, *questions):
+    context, answers = None, []
+    for q in questions:
+        a = bot.answer(q, context)
+        context = a.context
+        answers.append(a)
+    return answers
+
+
+def test_pronoun_carries_the_role(bot):
+    a = talk(bot, "tell me about computer vision engineers", "which tools do they use")[-1]
+    assert a.intent == "role_skills" and a.roles == ("computer_vision_engineer",)
+
+
+def test_ellipsis_keeps_the_question_changes_the_role(bot):
+    a = talk(bot, "what tasks does an nlp engineer handle", "and for data scientists?")[-1]
+    assert a.intent == "role_tasks" and a.roles == ("data_scientist",)
+
+
+def test_ellipsis_keeps_the_role_changes_the_skill(bot):
+    a = talk(bot, "does an mlops engineer use docker", "and opencv?")[-1]
+    assert a.intent == "role_has_skill" and a.roles == ("mlops_engineer",) and a.skills == ("OpenCV",)
+    assert "not" in a.text.lower()
+
+
+def test_compare_with_the_previous_role(bot):
+    a = talk(bot, "what does an nlp engineer do", "how does it compare to a data scientist")[-1]
+    assert a.intent == "role_compare" and set(a.roles) == {"nlp_engineer", "data_scientist"}
+
+
+def test_a_new_role_replaces_the_old(bot):
+    a = talk(bot, "what does an nlp engineer do", "what skills does an mlops engineer need",
+             "what level are they")[-1]
+    assert a.roles == ("mlops_engineer",)
+
+
+def test_out_of_scope_keeps_the_context_and_its_form(bot):
+    answers = talk(bot, "tell me about nlp engineers", "what's their salary",
+                   "what about computer vision engineers", "what skills do they need")
+    assert answers[1].intent == "out_of_scope"
+    assert answers[2].intent == "out_of_scope"  # the ellipsis keeps the out-of-scope form
+    assert answers[3].intent == "role_skills" and answers[3].roles == ("computer_vision_engineer",)
+
+
+def test_out_of_scope_turn_does_not_wipe_the_role(bot):
+    answers = talk(bot, "what does an ai product manager do", "tell me a joke", "what tasks do they have")
+    assert answers[2].roles == ("ai_product_manager",)
+
+
+def test_clarifying_question_then_number_then_word(bot):
+    first = talk(bot, "what does an engineer do")[0]
+    assert first.intent == "role_overview" and first.roles == () and not first.understood
+    assert "1." in first.text
+    by_number = bot.answer("2", first.context)
+    assert by_number.intent == "role_overview" and len(by_number.roles) == 1
+    assert by_number.roles[0] == first.context.listed[1]
+    by_word = bot.answer("the nlp one", first.context)
+    assert by_word.roles == ("nlp_engineer",)
+
+
+def test_clarification_picked_by_a_word_of_the_name(bot):
+    first = talk(bot, "what skills does a scientist need")[0]
+    assert first.roles == ()
+    picked = bot.answer("the chief one", first.context)
+    assert picked.intent == "role_skills" and picked.roles == ("chief_data_scientist",)
+
+
+def test_pronoun_after_an_answer_naming_one_role(bot):
+    a = talk(bot, "i know docker and kubernetes, which role suits me", "what else do they need to know")[-1]
+    assert a.roles == ("mlops_engineer",)
+
+
+def test_list_then_ordinal(bot):
+    answers = talk(bot, "what roles are there", "tell me about the third one")
+    assert answers[1].roles == (answers[0].context.listed[2],)
+
+
+def test_fresh_context_has_nothing():
+    assert Context().roles == () and Context().intent is None
