@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .model import Knowledge
-from .normalise import Normaliser, Token, split_words
+from .normalise import Normaliser, Token, split_words, stem
 
 ROLE, SKILL, LEVEL, DOMAIN, CONCEPT = "role", "skill", "level", "domain", "concept"
 
@@ -48,6 +48,7 @@ class Reading:
     yes_no: bool = False
     unexplained: tuple[str, ...] = ()
     content: int = 0  # meaningful words that are not small talk
+    work_words: tuple[str, ...] = ()  # words of the question found in what roles do (focus, tasks)
     mentions: tuple[Mention, ...] = field(default=(), compare=False)
     corrections: tuple[tuple[str, str], ...] = ()
 
@@ -95,6 +96,7 @@ class PhraseIndex:
                 if word in self.vocabulary.role_head_words:
                     self.roles_by_head.setdefault(word, []).append(role.id)
         self.notes_words = _notes_words(knowledge, normaliser)
+        self.work_words = _work_words(knowledge, normaliser)
         # the words of each role's names, to pick one of several by a word ("the chief one")
         self.role_words = {
             role.id: frozenset(w for name in (role.name, *role.aliases) for w in normaliser.phrase_tokens(name))
@@ -118,12 +120,20 @@ class PhraseIndex:
 
 
 def _notes_words(knowledge: Knowledge, normaliser: Normaliser) -> frozenset[str]:
+    """Stems of every word of the notes' text."""
     facts = knowledge.facts
     texts = [*facts.introduction, *facts.summary, facts.title, facts.covers, facts.progression]
     texts += [c.text for c in facts.common_skills]
     for role in facts.roles:
         texts += [role.name, role.focus or "", *role.tasks, role.skills_as_written or ""]
-    return frozenset(w for t in texts for w in normaliser.phrase_tokens(t))
+    return frozenset(stem(w) for t in texts for w in normaliser.phrase_tokens(t))
+
+
+def _work_words(knowledge: Knowledge, normaliser: Normaliser) -> frozenset[str]:
+    """Stems of the words that describe what roles do (focus and tasks), minus stopwords."""
+    stop = knowledge.language.vocabulary.stopwords
+    texts = [text for role in knowledge.facts.roles for text in (role.focus or "", *role.tasks)]
+    return frozenset(stem(w) for t in texts for w in normaliser.phrase_tokens(t) if w not in stop)
 
 
 def known_words(knowledge: Knowledge) -> set[str]:
@@ -224,6 +234,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
                 break
 
     unexplained: list[str] = []
+    work: list[str] = []
     content = 0
     for k, word in enumerate(words):
         targets = covered[k]
@@ -237,7 +248,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
             content += 1
             continue
         content += 1
-        if word not in index.notes_words:
+        if stem(word) in index.work_words:
+            work.append(word)
+        if stem(word) not in index.notes_words:
             unexplained.append(typed[k])
 
     return Reading(
@@ -247,6 +260,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         pronoun=any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
         ordinal=ordinal, yes_no=bool(words) and words[0] in voc.yes_no_starts,
         unexplained=tuple(unexplained), content=content, mentions=tuple(out_mentions),
+        work_words=tuple(work),
         corrections=tuple((t.typed, t.text) for t in tokens if t.corrected),
     )
 

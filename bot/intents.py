@@ -69,6 +69,8 @@ def features_of(reading: Reading, context_roles: int, listed: int) -> dict[str, 
         f["yes_no"] = 1.0
     if reading.unexplained:
         f["unexplained"] = float(len(reading.unexplained))
+    if reading.work_words:
+        f["work_words"] = 1.0
     if reading.content:
         f["content"] = float(reading.content)
     return f

@@ -48,6 +48,19 @@ def clean_line(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\t")
 
 
+def _is_name_letter(word: str) -> bool:
+    return len(word) == 1 and word.isupper()
+
+
+def stem(word: str) -> str:
+    """A rough stem for comparing a user's words with the notes' ("defining" ~ "define",
+    "deployment" ~ "deploy"). Only used to decide whether a word relates to the notes."""
+    for suffix in ("ments", "ment", "ings", "ing", "ers", "er", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def split_words(text: str) -> list[str]:
     """Words as typed (case kept): apostrophes inside words dropped ("what's" -> "whats"),
     every other non-letter, non-digit character a separator."""
@@ -87,8 +100,13 @@ class Normaliser:
         return word
 
     def phrase_tokens(self, phrase: str) -> tuple[str, ...]:
-        """Tokens of a phrase from the knowledge base (no rewriting or correction)."""
-        return tuple(self.fold(w) for w in split_words(unicodedata.normalize("NFKC", phrase)))
+        """Tokens of a phrase from the knowledge base: rewritten and folded like a question's
+        words (so "whats" in a phrase reads as "what is"), but never typo-corrected."""
+        out: list[str] = []
+        for word in split_words(unicodedata.normalize("NFKC", phrase)):
+            rewritten = None if _is_name_letter(word) else self.rewrites.get(word.lower())
+            out.extend(self.fold(w) for w in (rewritten.split() if rewritten else [word]))
+        return tuple(out)
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word one or two edits away, or None."""
@@ -114,7 +132,7 @@ class Normaliser:
         for typed in split_words(text):
             lower = typed.lower()
             # a lone capital letter is a name ("R"), never chat-speak for "are"
-            if len(typed) == 1 and typed.isupper():
+            if _is_name_letter(typed):
                 out.append(Token(lower, typed))
                 continue
             rewritten = self.rewrites.get(lower)
