@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .context import Resolved
 from .entities import Reading
 from .model import Facts, Knowledge, Level, Role
+from .normalise import stem
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -266,16 +267,16 @@ class Composer:
                         named_roles=tuple(found), listed=tuple(found), facts=tuple(facts))
 
     def recommend_role(self, r: Resolved, reading: Reading) -> Composed:
-        interest = {w for w in reading.tokens if w not in self.k.language.vocabulary.stopwords}
+        # the user's words that are also words of a role's focus or tasks, compared by stem
+        interest = {stem(w): w for w in reading.work_words}
         scored = []
         for role in self.facts.roles:
             if not role.in_table:
                 continue
             matched = [s for s in r.skills if s in role.skills]
-            role_words = set()
-            for text in (role.focus or "", *role.tasks):
-                role_words.update(w.lower() for w in re.findall(r"[^\W_]+", text))
-            liked = sorted(interest & role_words - {s.lower() for s in r.skills})
+            role_stems = {stem(w.lower()) for text in (role.focus or "", *role.tasks)
+                          for w in re.findall(r"[^\W_]+", text)}
+            liked = sorted(interest[s] for s in interest.keys() & role_stems)
             score = 2 * len(matched) + len(liked)
             if score:
                 scored.append((score, role, matched, liked))
