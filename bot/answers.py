@@ -8,7 +8,7 @@ in are facts, and filling is one pass, so a fact containing "{x}" stays as it is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .context import Resolved
@@ -110,7 +110,7 @@ class Composer:
             parts.append("It is the last level of the path.")
         return " ".join(parts)
 
-    def suggest(self, *items: tuple[str, dict[str, object]]) -> tuple[str, ...]:
+    def suggest(self, *items: tuple[str, Mapping[str, object]]) -> tuple[str, ...]:
         out = [self.say(key, **values) for key, values in items if key in self.t]
         return tuple(dict.fromkeys(s for s in out if s))
 
@@ -221,7 +221,8 @@ class Composer:
         shared = [s for s in ra.skills if s in rb.skills]
         lines = [
             self.say("role_compare_head", role_a=ra.name, role_b=rb.name),
-            self.say("role_compare_focus", role_a=ra.name, role_b=rb.name, focus_a=focus(ra, va), focus_b=focus(rb, vb)),
+            self.say("role_compare_focus", role_a=ra.name, role_b=rb.name,
+                     focus_a=focus(ra, va), focus_b=focus(rb, vb)),
             self.say("role_compare_level", role_a=ra.name, role_b=rb.name, level_a=level(va), level_b=level(vb)),
         ]
         if ra.in_table and rb.in_table:
@@ -305,8 +306,9 @@ class Composer:
         lines += [self.say("list_roles_item", number=i, role=role.name, focus=role.focus)
                   for i, role in enumerate(table, 1)]
         if path_only:
+            placed = [(role.name, self.level_of(role.id)) for role in path_only]
             lines.append(self.say("list_roles_path_only", roles=join(
-                f"{role.name} ({self.level_of(role.id).word if self.level_of(role.id) else '?'})" for role in path_only)))
+                f"{name} ({level.word})" if level else name for name, level in placed)))
         first = table[0] if table else self.facts.roles[0]
         return Composed("\n".join(lines), ("roles", "career"),
                         self.suggest(("ask_overview", {"role": first.name, "a_role": with_article(first.name)})),

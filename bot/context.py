@@ -18,7 +18,6 @@ from .entities import Reading
 from .intents import Ranking
 from .model import Language
 
-
 # intents whose question is about skills: an ellipsis keeps the skills of the turn before
 SKILL_INTENTS = frozenset({"role_has_skill", "roles_for_skill", "common_skills", "recommend_role"})
 # intents that can be about a level rather than a role ("and leadership?")

@@ -220,7 +220,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         if _about_oneself(covered, min(k, modifier if modifier is not None else k), index.first_person):
             continue  # "I'm a python programmer": the user's own job, not a question about one
         if modifier is not None:
-            unknown_roles.append(" ".join(typed[modifier : k + 1]) if modifier < k else " ".join(typed[k : modifier + 1]))
+            first, last = min(modifier, k), max(modifier, k)
+            unknown_roles.append(" ".join(typed[first : last + 1]))
         elif word in index.roles_by_head:
             bare_heads.append(word)
         else:

@@ -45,7 +45,8 @@ def render_explanation(answer: Answer) -> str:
     lines.append(f"   intents: {cands} (margin {e.get('margin', 0):.2f}; confidence {answer.confidence:.2f})")
     lines.append(f"   context rule: {e.get('rule', '')}")
     if e.get("mentions"):
-        lines.append("   matched: " + "; ".join(f"{m['kind']} {m['name']!s} <- \"{m['words']}\"" for m in e["mentions"]))
+        matched = (f"{m['kind']} {m['name']!s} <- \"{m['words']}\"" for m in e["mentions"])
+        lines.append("   matched: " + "; ".join(matched))
     if e.get("corrections"):
         lines.append("   typos read as: " + ", ".join(f"{c['typed']} -> {c['read_as']}" for c in e["corrections"]))
     if e.get("unknown_roles"):
