@@ -25,12 +25,12 @@ ROLE, SKILL, LEVEL, DOMAIN = "role", "skill", "level", "domain"
 
 
 def phrase_key(text: str) -> tuple[str, ...]:
-    """How the matcher sees a name: its words, lower case ("ML-Ops" == "ml ops")."""
+    """How the matcher sees a name: its words, lower case ("Foo-Bar" == "foo bar")."""
     return tuple(word.lower() for word in split_words(text))
 
 
 def spelling_key(text: str) -> str:
-    """A name with case, spaces and punctuation folded away ("ML Ops" == "MLOps")."""
+    """A name with case, spaces and punctuation folded away ("Foo Bar" == "FooBar")."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
