@@ -196,6 +196,15 @@ def test_nothing_to_run_is_never_a_pass(files: Path):
     assert mlbot("test", "missing.yaml", cwd=files).returncode == 2
 
 
+def test_json_never_writes_over_a_test_file(files: Path):
+    # --json takes an optional PATH: here it would swallow pass.yaml
+    run = mlbot("test", "--json", "pass.yaml", "fail.yaml", cwd=files)
+    assert run.returncode == 2 and "--json would write over pass.yaml" in run.stderr
+    assert (files / "pass.yaml").read_text() == PASSING
+    run = mlbot("test", "pass.yaml", "--junit-xml", "pass.yaml", cwd=files)
+    assert run.returncode == 2 and (files / "pass.yaml").read_text() == PASSING
+
+
 def test_recording_writes_a_file_that_passes(tmp_path: Path):
     (tmp_path / "questions.txt").write_text(textwrap.dedent("""\
         # comments and blank lines are not questions
@@ -222,3 +231,6 @@ def test_recording_without_questions_is_an_error(tmp_path: Path):
     run = mlbot("test", "--record", "empty.txt", cwd=tmp_path)
     assert run.returncode == 2 and "no questions" in run.stderr
     assert mlbot("test", "--record", "missing.txt", cwd=tmp_path).returncode == 2
+    (tmp_path / "q.txt").write_text("hello\n")
+    assert mlbot("test", "--record", "q.txt", "-o", "q.txt", cwd=tmp_path).returncode == 2
+    assert (tmp_path / "q.txt").read_text() == "hello\n"

@@ -69,12 +69,33 @@ def _write_json(target: str, data: dict[str, object]) -> None:
         Path(target).write_text(text + "\n", encoding="utf-8")
 
 
+def output_clash(args: argparse.Namespace) -> str | None:
+    """Why an output path would destroy input, or None.
+
+    `--json` takes an optional PATH, so `mlbot test --json a.yaml b.yaml` reads a.yaml as
+    where to write the JSON: refuse rather than overwrite a test file.
+    """
+    json_target = getattr(args, "json_out", None)
+    if json_target and json_target != "-" and Path(json_target).suffix in (".yaml", ".yml"):
+        return (f"--json would write over {json_target}; put --json after the test files, "
+                "or give it a .json path")
+    inputs = {Path(p).resolve() for p in args.paths if Path(p).is_file()}
+    for option, target in (("--json", json_target), ("--junit-xml", args.junit_xml)):
+        if target and target != "-" and Path(target).resolve() in inputs:
+            return f"{option} would write over the test file {target}"
+    return None
+
+
 def run_tests(args: argparse.Namespace) -> int:
     if not args.paths:
         print(
             "mlbot test: name at least one test file or directory (or use --record QUESTIONS)",
             file=sys.stderr,
         )
+        return EXIT_INVALID
+    clash = output_clash(args)
+    if clash:
+        print(f"mlbot test: {clash}", file=sys.stderr)
         return EXIT_INVALID
     from ..cli import load_bot
 
@@ -121,6 +142,9 @@ def run_record(args: argparse.Namespace) -> int:
     from .spec import parse_text
 
     source = Path(args.record)
+    if args.output and Path(args.output).resolve() == source.resolve():
+        print(f"mlbot test: -o {args.output} would write over the questions", file=sys.stderr)
+        return EXIT_INVALID
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
