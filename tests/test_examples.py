@@ -5,6 +5,7 @@ engine, through the contract's commands (`--knowledge DIR`, `MLBOT_KNOWLEDGE`)."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ import yaml
 from bot.cli import main
 from bot.loader import INTENT_IDS, check_knowledge, load_knowledge
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "data-roles"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "data-roles"
 TESTS = EXAMPLE / "tests"
+DOC = ROOT / "docs" / "knowledge.md"
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +96,22 @@ def test_a_role_of_the_built_in_notes_is_out_of_scope_here(capsys: pytest.Captur
     answer = json.loads(capsys.readouterr().out)
     assert answer["intent"] == "out_of_scope"
     assert answer["entities"]["roles"] == []
+
+
+def test_the_documented_small_example_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/knowledge.md's complete example, files and canned test, as a reader would copy it."""
+    files = re.findall(r"`(webroles/[\w/.]+)`\n```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert sorted(name for name, _ in files) == [
+        "webroles/facts/career.yaml", "webroles/facts/notes.yaml", "webroles/facts/roles.yaml",
+        "webroles/facts/skills.yaml", "webroles/tests/web.chat.yaml"]
+    for name, body in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--knowledge", "webroles", "validate"]) == 0
+    assert "ok: webroles: 3 roles, 6 skills, 2 levels" in capsys.readouterr().out
+    assert main(["--knowledge", "webroles", "test", "webroles/tests"]) == 0
+    assert capsys.readouterr().out.strip().endswith("2 passed, 0 failed")
+    assert main(["--knowledge", "webroles", "ask", "what does a mobile developer do?"]) == 1
+    assert "don't cover that role" in capsys.readouterr().out
