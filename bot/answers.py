@@ -243,7 +243,32 @@ class Composer:
                                      ("ask_skills", {"role": rb.name, "a_role": with_article(rb.name)})),
                         facts=tuple(str(f) for f in facts), blocks=(("compare", (a, b)),))
 
+    def roles_doing(self, words: Iterable[str]) -> list[tuple[Role, list[str]]]:
+        """Roles whose focus or tasks share a stem with `words`, with the phrases that do."""
+        stems = {stem(w) for w in words}
+        out = []
+        for role in self.facts.roles:
+            phrases = [text for text in (role.focus or "", *role.tasks)
+                       if stems & {stem(w.lower()) for w in re.findall(r"[^\W_]+", text)}]
+            if phrases:
+                out.append((role, phrases))
+        return out
+
+    def roles_for_work(self, r: Resolved, reading: Reading) -> Composed:
+        found = self.roles_doing(reading.work_words)
+        if not found:
+            return self.out_of_scope(r, reading)
+        lines = [self.say("roles_for_work", words=join(reading.work_words), roles=join(role.name for role, _ in found))]
+        lines += [f"- {role.name}: {'; '.join(phrases)}" for role, phrases in found]
+        ids = tuple(role.id for role, _ in found)
+        suggestions = tuple(s for rid in ids[:2] for s in self.suggest(
+            ("ask_overview", {"role": self.role(rid).name, "a_role": with_article(self.role(rid).name)})))
+        return Composed("\n".join(lines), tuple(f"roles/{rid}" for rid in ids), suggestions, named_roles=ids,
+                        listed=ids, facts=tuple(p for _, phrases in found for p in phrases))
+
     def roles_for_skill(self, r: Resolved, reading: Reading) -> Composed:
+        if not r.skills:
+            return self.roles_for_work(r, reading)
         lines, found, facts, sources = [], [], [], []
         for skill in r.skills:
             holders = self.roles_with_skill(skill)
@@ -282,6 +307,13 @@ class Composer:
             if score:
                 scored.append((score, role, matched, liked))
         scored.sort(key=lambda x: -x[0])
+        if not scored and r.level:
+            level = self.facts.level_by_id[r.level]
+            return Composed(self.say("recommend_by_level", **self._level_values(level)), (f"career/{level.id}",),
+                            tuple(s for rid in level.roles[:2] for s in self.suggest(
+                                ("ask_overview", {"role": self.role(rid).name,
+                                                  "a_role": with_article(self.role(rid).name)}))),
+                            named_roles=level.roles, listed=level.roles, facts=tuple(self.names(level.roles)))
         if not scored:
             examples = join([s.name for s in self.facts.skills[:3]], "or")
             return Composed(self.say("recommend_none", examples=examples), ("roles",),
@@ -364,10 +396,11 @@ class Composer:
                 lines.append(self.say("career_level_role", **v))
             sources.append(f"career/{level.id}")
             facts.append(level.word)
-        if not r.roles and asked:
-            lines.append(self.say("career_level_level", **self._level_values(asked)))
-            sources.append(f"career/{asked.id}")
-            facts += self.names(asked.roles)
+        for level_id in (r.levels or ((asked.id,) if asked else ())) if not r.roles else ():
+            shown = self.facts.level_by_id[level_id]
+            lines.append(self.say("career_level_level", **self._level_values(shown)))
+            sources.append(f"career/{shown.id}")
+            facts += self.names(shown.roles)
         suggestions: tuple[str, ...] = ()
         if r.roles:
             suggestions = self.role_suggestions(r.roles[0], "ask_level")
@@ -404,7 +437,12 @@ class Composer:
         if not r.roles and r.level:
             level = self.facts.level_by_id[r.level]
             index = self.facts.level_index(level.id)
-            if index + 1 < len(levels):
+            if become:
+                before = [f"{lv.name} ({join(self.names(lv.roles))})" for lv in levels[:index]]
+                key = "career_level_before" if before else "career_level_before_first"
+                lines.append(self.say(key, level=level.name, before=" → ".join(before)))
+                facts += [lv.word for lv in levels[:index]]
+            elif index + 1 < len(levels):
                 nxt = levels[index + 1]
                 lines.append(self.say("career_next_level", level=level.name, next_level=nxt.name,
                                       next_word=nxt.word, next_roles=join(self.names(nxt.roles))))
@@ -466,7 +504,8 @@ class Composer:
         if r.clarify:
             choices = "\n".join(self.say("clarify_role_choice", number=i, role=self.role(rid).name)
                                 for i, rid in enumerate(r.clarify, 1))
-            text = self.say("clarify_role", choices=choices)
+            key = "clarify_compare" if r.intent == "role_compare" and r.roles and "clarify_compare" in self.t else "clarify_role"
+            text = self.say(key, choices=choices, role=self.role(r.roles[0]).name if r.roles else "")
             suggestions = tuple(self.role(rid).name for rid in r.clarify)
             return Composed(text, (), suggestions, listed=r.clarify, understood=False,
                             blocks=(("choices", r.clarify),))

@@ -44,6 +44,7 @@ class Resolved:
     level: str | None
     # set when the bot must ask which role: the candidates (empty tuple: any role)
     clarify: tuple[str, ...] | None = None
+    levels: tuple[str, ...] = ()  # every level the question names
     rule: str = "best intent"  # which context rule decided, for --explain
 
 
@@ -96,8 +97,13 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     # 1. answering "which role do you mean?"
     if context.pending and bare and named:
         skills = reading.skills or (context.skills if context.pending in SKILL_INTENTS else ())
-        return Resolved(context.pending, named[:1] if _takes(language, context.pending) == "one" else named,
-                        skills, reading.level, rule="clarification answered")
+        takes = _takes(language, context.pending)
+        roles = named[:1] if takes == "one" else named
+        if takes == "two" and len(roles) < 2:
+            roles = (tuple(r for r in context.roles if r not in roles)[:1] + roles)
+            if len(roles) < 2:
+                return Resolved(context.pending, (), skills, reading.level, clarify=(), rule="compare needs two roles")
+        return Resolved(context.pending, roles, skills, reading.level, rule="clarification answered")
 
     # 2. ellipsis: same question, new names
     if bare and _fits(context.intent, reading, named, language):
@@ -111,9 +117,17 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         return Resolved(intent, reading.roles if intent == "out_of_scope" else (), skills, level)
 
     roles = named
-    if takes == "two" and len(roles) < 2 and context.roles:
-        roles = tuple(r for r in context.roles if r not in roles)[:1] + roles
-        return Resolved(intent, roles[:2], skills, level, rule="compared with the previous role")
+    if takes == "two" and len(roles) < 2:
+        if reading.levels and not roles:
+            # "the difference between mid and senior level": say what each level holds
+            return Resolved("career_level", (), (), level, levels=reading.levels, rule="levels compared")
+        if not roles and len(context.roles) >= 2:
+            return Resolved(intent, context.roles[:2], skills, level, rule="compared the previous roles")
+        earlier = tuple(r for r in context.roles if r not in roles)[:1]
+        if roles and earlier:
+            return Resolved(intent, earlier + roles, skills, level, rule="compared with the previous role")
+        others = tuple(r for r in (role_words or {}) if r not in roles)
+        return Resolved(intent, roles, skills, level, clarify=others if roles else (), rule="compare needs two roles")
     if roles:
         return Resolved(intent, roles[:2] if takes == "two" else roles, skills, level)
     if reading.bare_heads:
@@ -122,7 +136,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
             return Resolved(intent, options, skills, level, rule="only role with that title")
         return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
     if intent in ("career_level", "career_next") and level and not reading.pronoun:
-        return Resolved(intent, (), skills, level, rule="a level, not a role")
+        return Resolved(intent, (), skills, level, levels=reading.levels, rule="a level, not a role")
     if context.roles:
         roles = context.roles
         if takes == "one" and len(roles) > 1:
@@ -169,7 +183,7 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
     remembers its question form); an answer naming exactly one role makes it the referent."""
     if resolved.clarify is not None:
         return replace(context, pending=resolved.intent, listed=resolved.clarify or context.listed,
-                       intent=resolved.intent)
+                       intent=resolved.intent, roles=resolved.roles or context.roles)
     if resolved.intent == "out_of_scope":
         # keeps the conversation, but a known role it names becomes what "they" refers to
         return replace(context, intent="out_of_scope", pending=None, roles=resolved.roles or context.roles)

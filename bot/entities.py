@@ -39,6 +39,7 @@ class Reading:
     roles: tuple[str, ...] = ()
     skills: tuple[str, ...] = ()
     level: str | None = None
+    levels: tuple[str, ...] = ()  # every level named, in order ("mid and senior")
     domain: bool = False
     concepts: frozenset[str] = frozenset()
     bare_heads: tuple[str, ...] = ()  # job-title words with no known role ("an engineer")
@@ -192,7 +193,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
 
     roles: list[str] = []
     skills: list[str] = []
-    level: str | None = None
+    levels: list[str] = []
     domain = False
     out_mentions: list[Mention] = []
     for start, end, targets in mentions:
@@ -204,8 +205,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
                 roles.append(target.key)
             elif target.kind == SKILL and target.key not in skills:
                 skills.append(target.key)
-            elif target.kind == LEVEL and level is None:
-                level = target.key
+            elif target.kind == LEVEL and target.key not in levels:
+                levels.append(target.key)
             elif target.kind == DOMAIN:
                 domain = True
             elif target.kind == CONCEPT:
@@ -229,7 +230,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
 
     ordinal = None
     for k, word in enumerate(words):
-        if covered[k] is None and (word in voc.ordinals or word.isdigit()):
+        # "the second one", "number 3", "2": a pick; "a good first job" is not
+        picking = k == 0 or words[k - 1] in ("the", "number", "no", "option", "choice") or len(words) <= 2
+        if covered[k] is None and picking and (word in voc.ordinals or word.isdigit()):
             ordinal = voc.ordinals.get(word) or (int(word) if word.isdigit() and len(word) < 4 else None)
             if ordinal is not None:
                 break
@@ -255,7 +258,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
             unexplained.append(typed[k])
 
     return Reading(
-        tokens=words, roles=tuple(roles), skills=tuple(skills), level=level, domain=domain,
+        tokens=words, roles=tuple(roles), skills=tuple(skills), level=levels[0] if levels else None,
+        levels=tuple(levels), domain=domain,
         concepts=frozenset(concepts), bare_heads=tuple(bare_heads),
         unknown_roles=tuple(unknown_roles),
         pronoun=any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
