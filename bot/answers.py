@@ -504,7 +504,8 @@ class Composer:
         if r.clarify:
             choices = "\n".join(self.say("clarify_role_choice", number=i, role=self.role(rid).name)
                                 for i, rid in enumerate(r.clarify, 1))
-            key = "clarify_compare" if r.intent == "role_compare" and r.roles and "clarify_compare" in self.t else "clarify_role"
+            comparing = r.intent == "role_compare" and r.roles and "clarify_compare" in self.t
+            key = "clarify_compare" if comparing else "clarify_role"
             text = self.say(key, choices=choices, role=self.role(r.roles[0]).name if r.roles else "")
             suggestions = tuple(self.role(rid).name for rid in r.clarify)
             return Composed(text, (), suggestions, listed=r.clarify, understood=False,
