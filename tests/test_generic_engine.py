@@ -55,6 +55,7 @@ COMMON_WORDS: dict[str, str] = {
 # the term, a regular expression the line must match for the entry to apply, and why.
 ALLOWED: tuple[tuple[str, str, str], ...] = (
     ("top level", r"top-level key", "a YAML document's top-level key"),
+    ("entry point", r"entry point pytest11", "the Python packaging entry point of the plugin"),
 )
 
 
