@@ -239,9 +239,10 @@ class Display:
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         names = sorted({safe(r.name) for r in facts.roles if r.name}, key=len, reverse=True)
-        # whole names only, longest first, so "ML Engineer" never eats part of a longer name
-        self._names = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)") \
-            if names else None
+        # whole names (or their plurals) only, longest first, so a short name never eats
+        # part of a longer one
+        alternatives = "|".join(re.escape(n) for n in names)
+        self._names = re.compile(rf"(?<!\w)(?:{alternatives})s?(?!\w)") if names else None
 
     # -- answers -> results --
     def from_answer(self, answer: Answer, width: int, explain: bool = False) -> Result:
@@ -473,7 +474,7 @@ class Display:
             if not table.fallback:
                 return []
             return self._text(table.fallback, "", min(width, MAX_PROSE_WIDTH))
-        col = min(room // columns, 40)
+        col = min(room // columns, 48)  # wider columns only spread the eye
         gap = " " * 3
 
         def row_lines(label: Fragments, cells: list[list[Fragments]]) -> list[Fragments]:

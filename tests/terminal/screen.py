@@ -1,9 +1,10 @@
 """A small VT100 screen, enough to rebuild what prompt_toolkit draws, so terminal tests can
 assert on the screen a user sees (and print all of it when they fail).
 
-It answers cursor position requests as a terminal does, and understands printable text, CR/LF/BS/TAB, cursor moves (CUU/CUD/CUF/CUB/CHA/CUP/VPA),
-erase in line/display, autowrap on/off and scrolling at the bottom; colours and other
-modes are ignored. Lines that scroll off the top are kept, so a failure shows them too.
+It answers cursor position requests as a terminal does, and understands printable text,
+CR/LF/BS/TAB, cursor moves (CUU/CUD/CUF/CUB/CHA/CUP/VPA), erase in line/display, autowrap
+on/off and scrolling at the bottom; colours and other modes are ignored. Lines that scroll
+off the top are kept, so a failure shows them too.
 """
 
 from __future__ import annotations
