@@ -128,8 +128,12 @@ def test_goodbye_answers_and_leaves(bot: Bot) -> None:
 # --- commands -----------------------------------------------------------------------------
 def test_help_lists_every_command(bot: Bot) -> None:
     s = drive(bot, "/help")
+    lines = s.printed[1].split("\n")
+    columns = set()
     for command in COMMANDS:
-        assert command.usage in s.printed[1]
+        line = next(line for line in lines if line.strip().startswith(command.usage))
+        columns.add(line.index(command.help))
+    assert len(columns) == 1  # the explanations line up
 
 
 def test_roles_skills_and_path_come_from_the_knowledge_base(bot: Bot, facts: Any) -> None:
@@ -315,3 +319,17 @@ def test_colour_codes_only_when_colour_is_on(bot: Bot, color: bool) -> None:
     assert "MLOps Engineer" in printed
     has_colour = "\x1b[0;36" in printed or ";36;" in printed or "\x1b[36" in printed
     assert has_colour == color, printed[:300]
+
+
+# --- start-up -----------------------------------------------------------------------------
+def test_only_the_repl_imports_prompt_toolkit() -> None:
+    import subprocess
+    import sys
+
+    def imports_it(code: str) -> bool:
+        out = subprocess.run([sys.executable, "-c", code + "; print('prompt_toolkit' in sys.modules)"],
+                             capture_output=True, text=True, check=True).stdout
+        return out.strip().splitlines()[-1] == "True"
+
+    assert not imports_it("import sys, bot.cli; bot.cli.main(['ask', 'what does an mlops engineer do'])")
+    assert imports_it("import sys, bot.repl.app")  # the check can see it

@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 
 from .. import __version__
 from ..testing.recording import dump_test_file
-from .display import Blank, Display, Heading, Items, Part, Result, Text, message
+from .display import Blank, Display, Heading, Items, Pairs, Part, Result, Text, message
 from .state import State
 
 Handler = Callable[[State, Display, str], Result]
@@ -28,13 +28,31 @@ class Command:
 
 
 def examples(state: State, count: int = 3) -> list[str]:
-    """Example questions from the knowledge base, spread over its intents."""
+    """Example questions from the knowledge base, spread over its intents, each about
+    different roles where possible."""
     intents = state.bot.knowledge.language.intents.values()
-    found = [spec.examples[0] for spec in intents if spec.examples]
+    # a real question, not small talk ("Hi")
+    found = [spec.examples[0] for spec in intents if spec.examples and len(spec.examples[0].split()) > 2]
     if len(found) <= count:
         return found
     step = len(found) / count
-    return [found[int(i * step)] for i in range(count)]
+    spread = [int(i * step) for i in range(count)]
+    order = spread + [i for i in range(len(found)) if i not in spread]
+    names = [r.name.lower() for r in state.bot.knowledge.facts.roles]
+
+    def roles_in(question: str) -> set[str]:
+        return {n for n in names if n in question.lower()}
+
+    picked: list[str] = []
+    seen: set[str] = set()
+    for i in order:
+        if len(picked) < count and not roles_in(found[i]) & seen:
+            picked.append(found[i])
+            seen |= roles_in(found[i])
+    for i in order:  # too few different ones: fill up in order
+        if len(picked) < count and found[i] not in picked:
+            picked.append(found[i])
+    return picked
 
 
 def banner(state: State) -> Result:
@@ -55,19 +73,18 @@ def banner(state: State) -> Result:
 
 
 def cmd_help(state: State, display: Display, arg: str) -> Result:
-    width = max(len(c.usage) for c in COMMANDS)
-    lines = [f"{c.usage.ljust(width)}  {c.help}" for c in COMMANDS]
-    keys = ["Tab: complete a role, skill or command (fuzzy, anywhere in the sentence)",
-            "→ or Ctrl-E: accept the grey suggestion from history",
-            "↑/↓: history · Ctrl-R: search history",
-            "Ctrl-C: clear the line · Ctrl-D: leave",
-            "After \"Which role do you mean?\" type the number of your choice."]
+    keys = (("Tab", "complete a role, skill or command (fuzzy, anywhere in the sentence)"),
+            ("→ / Ctrl-E", "accept the grey suggestion from history"),
+            ("↑ / ↓", "walk the history"),
+            ("Ctrl-R", "search the history"),
+            ("Ctrl-C", "clear the line"),
+            ("Ctrl-D", "leave"),
+            ("1, 2, ...", "after \"Which role do you mean?\", pick a choice by its number"))
     return Result((
         Heading("Ask a question in your own words, or use a command:"),
-        Items(tuple(lines)),
+        Pairs(tuple((c.usage, c.help) for c in COMMANDS)),
         Blank(),
-        Heading("Keys"),
-        Items(tuple(keys)),
+        Pairs(keys, label="Keys:"),
         Blank(),
         Items(tuple(examples(state, 5)), label="Example questions:"),
     ))

@@ -79,6 +79,14 @@ class Items:
 
 
 @dataclass(frozen=True)
+class Pairs:
+    """Terms and what they mean, in two aligned columns (commands and their help)."""
+
+    rows: tuple[tuple[str, str], ...]
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Ladder:
     """Levels from first to last, each with the roles at that level."""
 
@@ -104,7 +112,7 @@ class Blank:
     pass
 
 
-Part = Text | Heading | Items | Ladder | Table | Blank
+Part = Text | Heading | Items | Pairs | Ladder | Table | Blank
 
 
 @dataclass(frozen=True)
@@ -388,6 +396,8 @@ class Display:
             return self._text(part.text, style, prose)
         if isinstance(part, Items):
             return self._items(part, prose)
+        if isinstance(part, Pairs):
+            return self._pairs(part, prose)
         if isinstance(part, Ladder):
             return self._ladder(part, width)
         return self._table(part, width)
@@ -427,6 +437,21 @@ class Display:
             else:
                 mark = [("", "  "), ("class:bullet", BULLET), ("", " ")]
             out += wrap(self.emphasise(item, part.style), width, mark)
+        return out
+
+    def _pairs(self, part: Pairs, width: int) -> list[Fragments]:
+        out: list[Fragments] = []
+        if part.label:
+            out += wrap([("class:label", safe(part.label))], width)
+        column = max((width_of(safe(t)) for t, _ in part.rows), default=0) + 4
+        for term, meaning in part.rows:
+            term = safe(term)
+            if column + 12 > width:  # too narrow for two columns: the meaning goes below
+                out.append([("", "  "), ("class:label", term)])
+                out += wrap(self.emphasise(meaning), width, [("", "    ")])
+                continue
+            first = [("", "  "), ("class:label", term), ("", " " * (column - 2 - width_of(term)))]
+            out += wrap(self.emphasise(meaning), width, first, [("", " " * column)])
         return out
 
     def _ladder(self, part: Ladder, width: int) -> list[Fragments]:
