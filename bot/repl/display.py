@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.styles import Style
@@ -123,7 +123,6 @@ class Result:
     answer: Answer | None = None
     quit: bool = False
     error: bool = False
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 def message(text: str, style: str = "", *, quit: bool = False, error: bool = False) -> Result:
