@@ -56,6 +56,7 @@ class Repl:
         self.color_depth = None if color else ColorDepth.DEPTH_1_BIT
         self.history = history if history is not None else SafeHistory(history_path())
         self._write = write
+        self._background_errors: list[str] = []  # shown between prompts, with --debug
         self.completer = MlbotCompleter(
             bot.knowledge.facts, [(c.name, c.help) for c in COMMANDS],
             stopwords=bot.knowledge.language.vocabulary.stopwords, on_error=self._background_error)
@@ -75,7 +76,6 @@ class Repl:
             input=input,
             output=output,
         )
-        self._background_errors: list[str] = []
         self.session.default_buffer.on_text_changed += self._clear_hint
 
     def _clear_hint(self, _buffer: object) -> None:
