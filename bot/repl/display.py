@@ -222,12 +222,25 @@ def wrap(frags: Fragments, width: int, first: Fragments | None = None,
             word = pieces[-1]
             wlen = sum(width_of(t) for _, t in word)
         if gap:
-            line.append(("", " "))
+            # a space between two words of one style takes that style, so runs merge
+            same = bool(line) and line[-1][0] == word[0][0]
+            line.append((word[0][0] if same else "", " "))
         line.extend(word)
         used += gap + wlen
         empty = False
     lines.append(line)
-    return lines
+    return [_merge(each) for each in lines]
+
+
+def _merge(line: Fragments) -> Fragments:
+    """Adjacent fragments of one style joined: fewer escape codes on the wire."""
+    out: Fragments = []
+    for style, text in line:
+        if out and out[-1][0] == style:
+            out[-1] = (style, out[-1][1] + text)
+        elif text:
+            out.append((style, text))
+    return out
 
 
 def plain(lines: Sequence[Fragments]) -> str:
