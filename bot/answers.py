@@ -44,7 +44,7 @@ def join(items: Iterable[str], last: str = "and") -> str:
 
 
 def with_article(name: str) -> str:
-    """'an MLOps Engineer', 'a Data Scientist': by sound, for capitalised acronyms too."""
+    """The name after 'a' or 'an' chosen by sound; a capitalised acronym by its first letter's sound."""
     first = name.split()[0] if name.split() else name
     acronym = len(first) >= 2 and first[:2].isupper()
     vowel_sound = first[:1] in "AEFHILMNORSX" if acronym else first[:1].lower() in "aeiou"
@@ -103,12 +103,12 @@ class Composer:
         index = self.facts.level_index(level.id)
         parts = []
         if index > 0:
-            parts.append(f"It comes after {self.facts.levels[index - 1].name}.")
+            parts.append(self.say("path_place_after", level=self.facts.levels[index - 1].name))
         if index + 1 < len(self.facts.levels):
-            parts.append(f"Next comes {self.facts.levels[index + 1].name}.")
+            parts.append(self.say("path_place_next", level=self.facts.levels[index + 1].name))
         else:
-            parts.append("It is the last level of the path.")
-        return " ".join(parts)
+            parts.append(self.say("path_place_last"))
+        return " ".join(p for p in parts if p)
 
     def suggest(self, *items: tuple[str, Mapping[str, object]]) -> tuple[str, ...]:
         out = [self.say(key, **values) for key, values in items if key in self.t]
@@ -364,7 +364,9 @@ class Composer:
                         facts=tuple(item.text for item in self.facts.common_skills))
 
     def career_path(self, r: Resolved, reading: Reading) -> Composed:
-        lines = [self.say("career_path_intro")]
+        levels = self.facts.levels
+        lines = [self.say("career_path_intro", start_level=levels[0].name if levels else "",
+                          end_level=levels[-1].name if levels else "")]
         for i, level in enumerate(self.facts.levels, 1):
             if i > 1:
                 lines.append(self.say("career_path_arrow"))
@@ -393,7 +395,9 @@ class Composer:
                 key = "career_level_role_yes" if asked.id == level.id else "career_level_role_no"
                 lines.append(self.say(key, asked_word=asked.word, **v))
             else:
-                lines.append(self.say("career_level_role", **v))
+                others = [name for name in self.names(level.roles) if name != self.role(role_id).name]
+                key = "career_level_role" if others else "career_level_role_alone"
+                lines.append(self.say(key, level_others=join(others), **v))
             sources.append(f"career/{level.id}")
             facts.append(level.word)
         for level_id in (r.levels or ((asked.id,) if asked else ())) if not r.roles else ():
@@ -460,10 +464,29 @@ class Composer:
         lines = [self.say("summary_head")] + [f"- {point}" for point in self.facts.summary]
         return Composed("\n".join(lines), ("summary",), self._examples(2), facts=self.facts.summary)
 
+    def example(self, intent: str) -> str | None:
+        """The intent's first example question, filled with facts of this knowledge base."""
+        spec = self.k.language.intents.get(intent)
+        if spec is None or not spec.examples:
+            return None
+        return fill(spec.examples[0], self._example_values(list(self.k.language.intents).index(intent)))
+
+    def _example_values(self, seed: int) -> dict[str, object]:
+        # a different described role for each intent, so examples show the range of the notes
+        table = [r for r in self.facts.roles if r.in_table] or list(self.facts.roles)
+        role, other = table[seed % len(table)], table[(seed + 1) % len(table)]
+        skills = list(role.skills) or [s.name for s in self.facts.skills]
+        last_roles = self.facts.levels[-1].roles if self.facts.levels else ()
+        last = self.role(last_roles[0]).name if last_roles else other.name
+        return {
+            "role": role.name, "a_role": with_article(role.name), "an_other": with_article(other.name),
+            "skill": skills[0] if skills else "", "other_skill": skills[1] if len(skills) > 1 else "",
+            "field": self.facts.domain_name, "a_last_role": last,
+            "first_level_word": self.facts.levels[0].word if self.facts.levels else "",
+        }
+
     def _examples(self, count: int) -> tuple[str, ...]:
-        out: list[str] = []
-        for spec in self.k.language.intents.values():
-            out.extend(spec.examples[:1])
+        out = [e for e in (self.example(intent) for intent in self.k.language.intents) if e]
         return tuple(out[:count]) if count else tuple(out)
 
     def greeting(self, r: Resolved, reading: Reading) -> Composed:

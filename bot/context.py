@@ -4,10 +4,10 @@ is about (intent, roles, skills, level), or the clarifying question to ask.
 Rules, in order:
   1. A pending clarification ("Which role do you mean?") is answered by a role, a number or
      an ordinal when the question asks nothing new.
-  2. Ellipsis: a question of names alone ("and NLP engineers?", "what about spaCy?") repeats
+  2. Ellipsis: a question of names alone ("and <title>?", "what about <skill>?") repeats
      the previous question form with the new names (out_of_scope included).
   3. Otherwise the best intent; roles it needs and the question does not name come from a
-     numbered pick, a pronoun or the conversation; a bare "engineer" asks which one.
+     numbered pick, a pronoun or the conversation; a bare job-title word asks which one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .model import Language
 
 # intents whose question is about skills: an ellipsis keeps the skills of the turn before
 SKILL_INTENTS = frozenset({"role_has_skill", "roles_for_skill", "common_skills", "recommend_role"})
-# intents that can be about a level rather than a role ("and leadership?")
+# intents that can be about a level rather than a role ("and <level>?")
 LEVEL_INTENTS = frozenset({"career_level", "career_next"})
 
 
@@ -68,7 +68,7 @@ def _pick(reading: Reading, context: Context) -> str | None:
 def _pick_by_words(reading: Reading, context: Context, role_words: dict[str, frozenset[str]],
                    stopwords: frozenset[str]) -> str | None:
     """While a clarifying question is open, a word found in only one of its choices' names
-    picks that choice ("the chief one")."""
+    picks that choice ("the <word> one")."""
     if not context.pending or not context.listed:
         return None
     words = {w for w in reading.tokens if w not in stopwords}
@@ -119,7 +119,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     roles = named
     if takes == "two" and len(roles) < 2:
         if reading.levels and not roles:
-            # "the difference between mid and senior level": say what each level holds
+            # "the difference between <level> and <level>": say what each level holds
             return Resolved("career_level", (), (), level, levels=reading.levels, rule="levels compared")
         if not roles and len(context.roles) >= 2:
             return Resolved(intent, context.roles[:2], skills, level, rule="compared the previous roles")
@@ -159,7 +159,7 @@ def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, langua
     if intent == "career_level" and reading.level and not named:
         roles = ()
     elif intent in ("roles_for_skill", "common_skills") and named and not reading.skills:
-        # "and NLP engineers?" after "which roles use Docker?": does that role use it
+        # "and <title>?" after "which roles use <skill>?": does that role use it
         intent, takes = "role_has_skill", "many"
     elif takes == "none" and named and intent != "out_of_scope":
         # a role picked after a list ("the 5th"): tell about it

@@ -103,10 +103,10 @@ class Bot:
 
     def _runner_up_question(self, ranking: Ranking, resolved: Resolved) -> str | None:
         for candidate in ranking.candidates[1:3]:
-            spec = self.knowledge.language.intents.get(candidate.intent)
-            if candidate.intent in ("out_of_scope", resolved.intent) or spec is None or not spec.examples:
+            example = self.composer.example(candidate.intent)
+            if candidate.intent in ("out_of_scope", resolved.intent) or not example:
                 continue
-            return spec.examples[0]
+            return example
         return None
 
     def _did_you_mean(self, composed: Composed, reading: Reading, ranking: Ranking,
@@ -122,9 +122,9 @@ class Bot:
     def _suggest_only(self, resolved: Resolved, reading: Reading, ranking: Ranking) -> tuple[Resolved, Composed]:
         options = []
         for candidate in ranking.candidates[:3]:
-            spec = self.knowledge.language.intents.get(candidate.intent)
-            if spec and spec.examples and candidate.intent != "out_of_scope":
-                options.append(spec.examples[0])
+            example = self.composer.example(candidate.intent)
+            if example and candidate.intent != "out_of_scope":
+                options.append(example)
         resolved = Resolved("out_of_scope", resolved.roles, resolved.skills, resolved.level, rule="too unsure")
         return resolved, Composed(self.composer.say("suggest_only"), (), tuple(options), understood=False)
 

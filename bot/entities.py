@@ -2,8 +2,8 @@
 which words nothing explains, and the cues for references ("they", "the second one").
 
 Matching is exact over normalised tokens (typos were corrected in stage 1), longest phrase
-first, so a short alias never matches inside a longer name ("data scientist" inside
-"chief data scientist"), and one shared word ("engineer") never matches a whole role.
+first, so a short alias never matches inside a longer name that contains it, and one word
+shared by several titles never matches a whole role.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ class Reading:
     roles: tuple[str, ...] = ()
     skills: tuple[str, ...] = ()
     level: str | None = None
-    levels: tuple[str, ...] = ()  # every level named, in order ("mid and senior")
+    levels: tuple[str, ...] = ()  # every level named, in order ("<level> and <level>")
     domain: bool = False
     concepts: frozenset[str] = frozenset()
-    bare_heads: tuple[str, ...] = ()  # job-title words with no known role ("an engineer")
-    unknown_roles: tuple[str, ...] = ()  # job titles the notes do not cover ("data engineer")
+    bare_heads: tuple[str, ...] = ()  # job-title words with no known role ("an <head word>")
+    unknown_roles: tuple[str, ...] = ()  # job titles the notes do not cover ("<word> <head word>")
     pronoun: bool = False
     ordinal: int | None = None  # 1-based pick from a numbered list; -1 for "the last"
     yes_no: bool = False
@@ -70,7 +70,7 @@ class PhraseIndex:
         for role in facts.roles:
             for name in (role.name, *role.aliases):
                 self._add(name, Target(ROLE, role.id))
-            # "Data Scientist (ML-focused)" is also just "Data Scientist"
+            # "Name (qualifier)" is also just "Name"
             if "(" in role.name:
                 self._add(role.name.split("(")[0], Target(ROLE, role.id))
         for skill in facts.skills:
@@ -90,7 +90,7 @@ class PhraseIndex:
                 else:
                     self._add(phrase, Target(CONCEPT, concept))
         self.longest = max((len(p) for p in self.phrases), default=1)
-        # role names by their head word, for "what does an engineer do?"
+        # role names by their head word, for "what does an <head word> do?"
         self.roles_by_head: dict[str, list[str]] = {}
         for role in facts.roles:
             for word in normaliser.phrase_tokens(role.name.split("(")[0]):
@@ -98,7 +98,7 @@ class PhraseIndex:
                     self.roles_by_head.setdefault(word, []).append(role.id)
         self.notes_words = _notes_words(knowledge, normaliser)
         self.work_words = _work_words(knowledge, normaliser)
-        # the words of each role's names, to pick one of several by a word ("the chief one")
+        # the words of each role's names, to pick one of several by a word ("the <word> one")
         self.role_words = {
             role.id: frozenset(w for name in (role.name, *role.aliases) for w in normaliser.phrase_tokens(name))
             for role in facts.roles
@@ -217,7 +217,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     for k, word in enumerate(words):
         if word not in voc.role_head_words or _is_kind(covered[k], ROLE):
             continue
-        modifier = _modifier(words, covered, k, voc.stopwords)
+        modifier = _modifier(words, covered, k, voc.stopwords, voc.determiners)
         if _about_oneself(covered, min(k, modifier if modifier is not None else k), index.first_person):
             continue  # "I'm a python programmer": the user's own job, not a question about one
         if modifier is not None:
@@ -230,8 +230,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
 
     ordinal = None
     for k, word in enumerate(words):
-        # "the second one", "number 3", "2": a pick; "a good first job" is not
-        picking = k == 0 or words[k - 1] in ("the", "number", "no", "option", "choice") or len(words) <= 2
+        # "the second one", "number 3", "2": a pick; "a second opinion" is not
+        picking = k == 0 or words[k - 1] in voc.pick_words or len(words) <= 2
         if covered[k] is None and picking and (word in voc.ordinals or word.isdigit()):
             ordinal = voc.ordinals.get(word) or (int(word) if word.isdigit() and len(word) < 4 else None)
             if ordinal is not None:
@@ -308,16 +308,17 @@ def _resolve(targets: set[Target], words: tuple[str, ...], start: int, end: int,
 
 
 def _modifier(words: tuple[str, ...], covered: list[set[Target] | None], k: int,
-              stopwords: frozenset[str]) -> int | None:
-    """Index of a word that makes a job-title word a specific unknown title, if any:
-    "data engineer", "cloud architect", "head of data"."""
-    if k > 0:
-        prev = covered[k - 1]
-        word = words[k - 1]
-        if prev is None and word not in stopwords and not word.isdigit():
-            return k - 1
-        if prev is not None and any(t.kind in (SKILL, DOMAIN) for t in prev):
-            return k - 1
+              stopwords: frozenset[str], determiners: frozenset[str]) -> int | None:
+    """Index of a word that makes a job-title word a specific title the notes do not cover:
+    a word left of it up to the nearest determiner ("a <word> <word> <title>"), or "<title> of
+    <word>"."""
+    j = k - 1
+    while j >= 0 and words[j] not in determiners and covered[j] is None:
+        if words[j] not in stopwords and not words[j].isdigit():
+            return j
+        j -= 1
+    if j >= 0 and covered[j] is not None and any(t.kind in (SKILL, DOMAIN) for t in covered[j] or ()):
+        return j
     if k + 2 < len(words) and words[k + 1] == "of" and covered[k + 2] is None and words[k + 2] not in stopwords:
         return k + 2
     return None

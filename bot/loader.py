@@ -11,6 +11,7 @@ notes needs only its facts. Every problem is collected and reported together, ea
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,27 @@ def resolve_dir(explicit: str | None) -> Path:
     return Path(chosen) if chosen else builtin_dir()
 
 
+# Stands in for a file that is missing or not valid YAML (already reported), so that the
+# other files are still checked and every problem is listed in one run.
+_BROKEN: Any = object()
+
+
+def _file_line(doc: Any) -> int:
+    """Where a problem with a whole file is reported: its first node, else line 1."""
+    return line_of(doc) or 1
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, or None (true/false, text, nan, inf and 400-digit ints are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 class _Checker:
     """Reads values out of parsed YAML, recording a problem for each bad one."""
 
@@ -138,15 +160,21 @@ class _Checker:
             self.add(path, line_of(node, key), f"{where}: {key!r} must be a list, got {_kind(value)}")
             return ()
         out: list[str] = []
+        bad_items = False
         for i, item in enumerate(value):
             if isinstance(item, bool):
-                self.add(path, line_of(value, i), f"{where}: item {i + 1} of {key!r} reads as true/false; put it in quotes")
+                self.add(path, line_of(value, i),
+                         f"{where}: item {i + 1} of {key!r} reads as true/false; put it in quotes")
+                bad_items = True
                 continue
             if not isinstance(item, (str, int, float)) or not str(item).strip():
-                self.add(path, line_of(value, i), f"{where}: item {i + 1} of {key!r} must be non-empty text")
+                self.add(path, line_of(value, i),
+                         f"{where}: item {i + 1} of {key!r} must be non-empty text")
+                bad_items = True
                 continue
             out.append(str(item).strip())
-        if non_empty and not out and not self.problems:
+        # an empty list is a problem of its own; a list of bad items was reported item by item
+        if non_empty and not out and not bad_items:
             self.add(path, line_of(node, key), f"{where}: {key!r} must list at least one item")
         return tuple(out)
 
@@ -160,12 +188,16 @@ def _kind(value: Any) -> str:
     )
 
 
-def _read_all(directory: Path, names: tuple[str, ...], checker: _Checker) -> dict[str, tuple[str, Any]]:
+def _read_all(directory: Path, names: tuple[str, ...],
+              checker: _Checker) -> dict[str, tuple[str, Any]]:
+    """Every file by name; a missing or unparsable one is reported and stands as _BROKEN."""
     found: dict[str, tuple[str, Any]] = {}
     for name in names:
         path = directory / name
+        found[name] = (str(path), _BROKEN)
         if not path.is_file():
-            checker.add(str(path), 0, "file is missing")
+            # line 0: there is no line to point at in a file that does not exist
+            checker.add(str(path), 0, "file is missing" if not path.exists() else "not a file")
             continue
         try:
             found[name] = (str(path), read_yaml(path))
@@ -195,11 +227,12 @@ def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | No
         language_dir = builtin_dir() / "language"
     fact_docs = _read_all(root / "facts", FACT_FILES, checker)
     language_docs = _read_all(language_dir, LANGUAGE_FILES, checker)
-    if len(fact_docs) < len(FACT_FILES) or len(language_docs) < len(LANGUAGE_FILES):
-        return None, checker.problems
+    # the files that did load are still checked, so one run lists every problem
     facts = _build_facts(fact_docs, checker)
     language = _build_language(language_docs, checker)
-    if facts is not None:
+    # warnings only for a base without errors: after an error they mostly echo it (a role
+    # that failed to load leaves "skill X is used by no role" behind)
+    if facts is not None and not any(not p.warning for p in checker.problems):
         from .lint import likely_mistakes
 
         checker.problems.extend(likely_mistakes(facts, {name: doc for name, doc in fact_docs.items()}))
@@ -211,11 +244,13 @@ def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | No
 def _top(docs: dict[str, tuple[str, Any]], name: str, key: str, checker: _Checker,
          kind: type = list) -> tuple[str, Any]:
     path, doc = docs[name]
+    if doc is _BROKEN:
+        return path, None
     if not isinstance(doc, dict):
-        checker.add(path, line_of(doc), f"the file must be a mapping with {key!r}")
+        checker.add(path, _file_line(doc), f"the file must be a mapping with {key!r}")
         return path, None
     if key not in doc:
-        checker.add(path, line_of(doc), f"missing top-level key {key!r}")
+        checker.add(path, _file_line(doc), f"missing top-level key {key!r}")
         return path, None
     value = doc[key]
     if not isinstance(value, kind):
@@ -226,14 +261,14 @@ def _top(docs: dict[str, tuple[str, Any]], name: str, key: str, checker: _Checke
 
 
 def _build_facts(docs: dict[str, tuple[str, Any]], c: _Checker) -> Facts | None:
-    skills = _build_skills(docs, c)
-    skill_names = {s.name for s in skills}
-    roles = _build_roles(docs, c, skill_names)
-    role_ids = {r.id for r in roles}
+    skills, skill_names = _build_skills(docs, c)
+    roles, role_ids = _build_roles(docs, c, skill_names)
     levels, progression = _build_levels(docs, c, role_ids)
     notes_path, notes = docs["notes.yaml"]
+    if notes is _BROKEN:
+        return None
     if not isinstance(notes, dict):
-        c.add(notes_path, line_of(notes), "the file must be a mapping")
+        c.add(notes_path, _file_line(notes), "the file must be a mapping")
         return None
     c.keys(notes_path, notes, "notes.yaml", ("title", "domain", "introduction", "common_skills", "summary"))
     title = c.text(notes_path, notes, "title", "notes.yaml") or ""
@@ -258,8 +293,9 @@ def _build_facts(docs: dict[str, tuple[str, Any]], c: _Checker) -> Facts | None:
             text = c.text(notes_path, node, "text", where)
             names = c.texts(notes_path, node, "skills", where, non_empty=True)
             for j, name in enumerate(names):
-                if name not in skill_names:
-                    c.add(notes_path, line_of(node["skills"], j), f"{where}: unknown skill {name!r} (not in skills.yaml)")
+                if skill_names is not None and name not in skill_names:
+                    c.add(notes_path, line_of(node["skills"], j),
+                          f"{where}: unknown skill {name!r} (not in skills.yaml)")
             if text:
                 common.append(CommonSkill(text, names))
     return Facts(
@@ -273,8 +309,12 @@ def _build_facts(docs: dict[str, tuple[str, Any]], c: _Checker) -> Facts | None:
     )
 
 
-def _build_skills(docs: dict[str, tuple[str, Any]], c: _Checker) -> tuple[Skill, ...]:
+def _build_skills(docs: dict[str, tuple[str, Any]],
+                  c: _Checker) -> tuple[tuple[Skill, ...], set[str] | None]:
+    """The skills, and every name declared (None when the file could not be read: then
+    references to skills are not checked, which would only repeat that one problem)."""
     path, items = _top(docs, "skills.yaml", "skills", c)
+    declared: set[str] | None = None if items is None else set()
     out: list[Skill] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items or []):
@@ -285,8 +325,11 @@ def _build_skills(docs: dict[str, tuple[str, Any]], c: _Checker) -> tuple[Skill,
         name = c.text(path, node, "name", where)
         if not name:
             continue
+        if declared is not None:
+            declared.add(name)
         if name.lower() in seen:
-            c.add(path, line_of(node, "name"), f"duplicate skill {name!r} (first at line {seen[name.lower()]})")
+            c.add(path, line_of(node, "name"),
+                  f"duplicate skill {name!r} (first at line {seen[name.lower()]})")
             continue
         seen[name.lower()] = line_of(node, "name")
         flag = node.get("also_names_role", False)
@@ -294,18 +337,26 @@ def _build_skills(docs: dict[str, tuple[str, Any]], c: _Checker) -> tuple[Skill,
             c.add(path, line_of(node, "also_names_role"), f"{where}: 'also_names_role' must be true or false")
             flag = False
         out.append(Skill(name, c.texts(path, node, "aliases", f"skill {name!r}"), flag))
-    return tuple(out)
+    return tuple(out), declared
 
 
-def _build_roles(docs: dict[str, tuple[str, Any]], c: _Checker, skill_names: set[str]) -> tuple[Role, ...]:
+def _build_roles(docs: dict[str, tuple[str, Any]], c: _Checker,
+                 skill_names: set[str] | None) -> tuple[tuple[Role, ...], set[str] | None]:
+    """The roles, and every id declared, even by a role with other problems (so a level
+    naming it is not reported too); None when the file could not be read."""
     path, items = _top(docs, "roles.yaml", "roles", c)
+    declared: set[str] | None = None if items is None else set()
     out: list[Role] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items or []):
         where = f"role {i + 1}"
         node = c.mapping(path, item, where, line_of(items, i))
-        if node is None or not c.keys(path, node, where, ("id", "name"),
-                                      ("aliases", "focus", "skills", "skills_as_written", "tasks")):
+        if node is None:
+            continue
+        if declared is not None and isinstance(node.get("id"), str):
+            declared.add(node["id"].strip())
+        if not c.keys(path, node, where, ("id", "name"),
+                      ("aliases", "focus", "skills", "skills_as_written", "tasks")):
             continue
         role_id = c.text(path, node, "id", where)
         name = c.text(path, node, "name", where)
@@ -314,29 +365,32 @@ def _build_roles(docs: dict[str, tuple[str, Any]], c: _Checker, skill_names: set
         if not role_id.replace("_", "").isalnum() or not role_id.islower():
             c.add(path, line_of(node, "id"), f"role id {role_id!r} must be lower_snake_case")
         if role_id in seen:
-            c.add(path, line_of(node, "id"), f"duplicate role id {role_id!r} (first at line {seen[role_id]})")
+            c.add(path, line_of(node, "id"),
+                  f"duplicate role id {role_id!r} (first at line {seen[role_id]})")
             continue
         seen[role_id] = line_of(node, "id")
         where = f"role {role_id!r}"
         skills = c.texts(path, node, "skills", where)
         for j, skill in enumerate(skills):
-            if skill not in skill_names:
-                c.add(path, line_of(node["skills"], j), f"{where}: unknown skill {skill!r} (not in skills.yaml)")
+            if skill_names is not None and skill not in skill_names:
+                c.add(path, line_of(node["skills"], j),
+                      f"{where}: unknown skill {skill!r} (not in skills.yaml)")
         focus = c.text(path, node, "focus", where)
         if focus is None and (skills or node.get("tasks")):
             c.add(path, line_of(node), f"{where} lists skills or tasks but has no 'focus'")
         out.append(Role(
             id=role_id, name=name, aliases=c.texts(path, node, "aliases", where), focus=focus,
-            skills=skills, skills_as_written=c.text(path, node, "skills_as_written", where, required=False),
+            skills=skills,
+            skills_as_written=c.text(path, node, "skills_as_written", where, required=False),
             tasks=c.texts(path, node, "tasks", where),
         ))
-    if items is not None and not out:
-        c.add(path, line_of(items), "no roles defined")
-    return tuple(out)
+    if items is not None and not out and not items:
+        c.add(path, _file_line(items), "no roles defined")
+    return tuple(out), declared
 
 
 def _build_levels(docs: dict[str, tuple[str, Any]], c: _Checker,
-                  role_ids: set[str]) -> tuple[tuple[Level, ...], str]:
+                  role_ids: set[str] | None) -> tuple[tuple[Level, ...], str]:
     path, items = _top(docs, "career.yaml", "levels", c)
     doc = docs["career.yaml"][1]
     progression = ""
@@ -349,7 +403,8 @@ def _build_levels(docs: dict[str, tuple[str, Any]], c: _Checker,
     for i, item in enumerate(items or []):
         where = f"level {i + 1}"
         node = c.mapping(path, item, where, line_of(items, i))
-        if node is None or not c.keys(path, node, where, ("id", "name", "word", "roles"), ("aliases",)):
+        if node is None or not c.keys(path, node, where, ("id", "name", "word", "roles"),
+                                      ("aliases",)):
             continue
         level_id = c.text(path, node, "id", where)
         name = c.text(path, node, "name", where)
@@ -362,12 +417,15 @@ def _build_levels(docs: dict[str, tuple[str, Any]], c: _Checker,
         seen.add(level_id)
         roles = c.texts(path, node, "roles", f"level {level_id!r}")
         for j, rid in enumerate(roles):
-            if rid not in role_ids:
-                c.add(path, line_of(node["roles"], j), f"level {level_id!r}: unknown role {rid!r} (not in roles.yaml)")
+            if role_ids is not None and rid not in role_ids:
+                c.add(path, line_of(node["roles"], j),
+                      f"level {level_id!r}: unknown role {rid!r} (not in roles.yaml)")
             elif rid in placed:
-                c.add(path, line_of(node["roles"], j), f"role {rid!r} is in two levels ({placed[rid]!r} and {level_id!r})")
+                c.add(path, line_of(node["roles"], j),
+                      f"role {rid!r} is in two levels ({placed[rid]!r} and {level_id!r})")
             placed[rid] = level_id
-        out.append(Level(level_id, name, word, c.texts(path, node, "aliases", f"level {level_id!r}"), roles))
+        aliases = c.texts(path, node, "aliases", f"level {level_id!r}")
+        out.append(Level(level_id, name, word, aliases, roles))
     return tuple(out), progression
 
 
@@ -385,14 +443,27 @@ def _build_language(docs: dict[str, tuple[str, Any]], c: _Checker) -> Language |
             c.add(tpath, line_of(raw_templates, key), f"template {key!r} must be text")
             continue
         templates[str(key)] = value
+    if raw_templates is not None:
+        # checked here rather than only when the engine is built, so that the problem has
+        # its file and line and comes with all the others
+        from .engine import REQUIRED_TEMPLATES
+
+        tdoc = docs["templates.yaml"][1]
+        for key in REQUIRED_TEMPLATES:
+            if key not in raw_templates:
+                c.add(tpath, line_of(tdoc, "templates"), f"missing template {key!r}")
     settings: dict[str, float] = {}
     ipath, idoc = docs["intents.yaml"]
-    raw_settings = idoc.get("settings", {}) if isinstance(idoc, dict) else {}
+    raw_settings = idoc.get("settings") if isinstance(idoc, dict) else None
+    if raw_settings is not None and not isinstance(raw_settings, dict):
+        c.add(ipath, line_of(idoc, "settings"), f"'settings' must be a mapping, got {_kind(raw_settings)}")
+        raw_settings = None
     for key, value in (raw_settings or {}).items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        number = _number(value)
+        if number is None:
             c.add(ipath, line_of(raw_settings, key), f"setting {key!r} must be a number")
             continue
-        settings[str(key)] = float(value)
+        settings[str(key)] = number
     neutral: frozenset[str] = frozenset()
     if isinstance(idoc, dict):
         neutral = frozenset(c.texts(ipath, idoc, "neutral_concepts", "intents.yaml"))
@@ -406,11 +477,13 @@ def _build_language(docs: dict[str, tuple[str, Any]], c: _Checker) -> Language |
 
 def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabulary | None:
     path, doc = docs["vocabulary.yaml"]
+    if doc is _BROKEN:
+        return None
     if not isinstance(doc, dict):
-        c.add(path, line_of(doc), "the file must be a mapping")
+        c.add(path, _file_line(doc), "the file must be a mapping")
         return None
     lists = ("stopwords", "common_words", "pronouns", "role_head_words", "skill_nouns",
-             "skill_verbs", "yes_no_starts")
+             "skill_verbs", "yes_no_starts", "determiners", "pick_words")
     c.keys(path, doc, "vocabulary.yaml", lists + ("rewrites", "ordinals"))
 
     def words(key: str) -> frozenset[str]:
@@ -425,7 +498,7 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         for k, v in raw.items():
             try:
                 out[str(k).lower()] = convert(v)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 c.add(path, line_of(raw, k), f"{key!r}: bad value for {k!r}")
         return out
 
@@ -435,10 +508,12 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         pronouns=words("pronouns"), role_head_words=words("role_head_words"),
         skill_nouns=words("skill_nouns"), skill_verbs=words("skill_verbs"),
         ordinals=FrozenMap(table("ordinals", int)), yes_no_starts=words("yes_no_starts"),
+        determiners=words("determiners"), pick_words=words("pick_words"),
     )
 
 
-def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker, concepts: set[str]) -> dict[str, IntentSpec]:
+def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker,
+                   concepts: set[str]) -> dict[str, IntentSpec]:
     path, raw = _top(docs, "intents.yaml", "intents", c, dict)
     doc = docs["intents.yaml"][1]
     if isinstance(doc, dict):
@@ -448,10 +523,12 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker, concepts: set[
     for intent_id, node in (raw or {}).items():
         where = f"intent {intent_id!r}"
         if intent_id not in INTENT_IDS:
-            c.add(path, line_of(raw, intent_id), f"unknown intent {intent_id!r} (the contract's ids: {', '.join(INTENT_IDS)})")
+            c.add(path, line_of(raw, intent_id),
+                  f"unknown intent {intent_id!r} (the contract's ids: {', '.join(INTENT_IDS)})")
             continue
         spec = c.mapping(path, node, where, line_of(raw, intent_id))
-        if spec is None or not c.keys(path, spec, where, ("weights",), ("requires", "forbids", "takes_roles", "examples")):
+        if spec is None or not c.keys(path, spec, where, ("weights",),
+                                      ("requires", "forbids", "takes_roles", "examples")):
             continue
         weights: dict[str, float] = {}
         raw_weights = spec.get("weights") or {}
@@ -459,12 +536,14 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker, concepts: set[
             c.add(path, line_of(spec, "weights"), f"{where}: 'weights' must be a mapping")
             raw_weights = {}
         for feature, weight in raw_weights.items():
+            number = _number(weight)
             if feature not in known_features:
                 c.add(path, line_of(raw_weights, feature), f"{where}: unknown feature {feature!r}")
-            elif isinstance(weight, bool) or not isinstance(weight, (int, float)):
-                c.add(path, line_of(raw_weights, feature), f"{where}: weight of {feature!r} must be a number")
+            elif number is None:
+                c.add(path, line_of(raw_weights, feature),
+                      f"{where}: weight of {feature!r} must be a number")
             else:
-                weights[feature] = float(weight)
+                weights[feature] = number
         groups: list[tuple[str, ...]] = []
         raw_requires = spec.get("requires") or []
         if not isinstance(raw_requires, list):
@@ -473,16 +552,20 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker, concepts: set[
         for i, group in enumerate(raw_requires):
             members = group if isinstance(group, list) else [group]
             for feature in members:
-                if feature not in known_features:
-                    c.add(path, line_of(raw_requires, i), f"{where}: requires unknown feature {feature!r}")
+                # a nested list or mapping is not hashable: test its type before looking it up
+                if not isinstance(feature, str) or feature not in known_features:
+                    c.add(path, line_of(raw_requires, i),
+                          f"{where}: requires unknown feature {feature!r}")
             groups.append(tuple(str(f) for f in members))
         forbids = c.texts(path, spec, "forbids", where)
         for i, feature in enumerate(forbids):
             if feature not in known_features:
-                c.add(path, line_of(spec["forbids"], i), f"{where}: forbids unknown feature {feature!r}")
+                c.add(path, line_of(spec["forbids"], i),
+                      f"{where}: forbids unknown feature {feature!r}")
         takes = c.text(path, spec, "takes_roles", where, required=False) or "none"
         if takes not in TAKES_ROLES:
-            c.add(path, line_of(spec, "takes_roles"), f"{where}: 'takes_roles' must be one of {', '.join(TAKES_ROLES)}")
+            c.add(path, line_of(spec, "takes_roles"),
+                  f"{where}: 'takes_roles' must be one of {', '.join(TAKES_ROLES)}")
         out[intent_id] = IntentSpec(intent_id, FrozenMap(weights), tuple(groups), forbids, takes,
                                     c.texts(path, spec, "examples", where))
     for intent_id in INTENT_IDS:

@@ -29,8 +29,8 @@ class Role:
 class Skill:
     name: str
     aliases: tuple[str, ...] = ()
-    # a name such as "MLOps" that also names a role: read as the skill only when the
-    # words around it say so ("MLOps skills", "know MLOps")
+    # a name that also names a role: read as the skill only when the words around it
+    # say so ("<name> skills", "know <name>")
     also_names_role: bool = False
 
 
@@ -94,6 +94,8 @@ class Vocabulary:
     skill_verbs: frozenset[str]
     ordinals: Mapping[str, int]
     yes_no_starts: frozenset[str]
+    determiners: frozenset[str] = frozenset()
+    pick_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

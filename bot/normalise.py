@@ -131,7 +131,7 @@ class Normaliser:
         out: list[Token] = []
         for typed in split_words(text):
             lower = typed.lower()
-            # a lone capital letter is a name ("R"), never chat-speak for "are"
+            # a lone capital letter is a name, never chat-speak for "are"
             if _is_name_letter(typed):
                 out.append(Token(lower, typed))
                 continue

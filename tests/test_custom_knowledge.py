@@ -156,8 +156,8 @@ def test_follow_ups_refer_to_the_new_role(custom_bot: Bot) -> None:
 def test_the_new_level_takes_its_place_in_the_path(custom_bot: Bot) -> None:
     path = ask(custom_bot, "what does an ML career path look like?")
     check(path, "career_path", [], ["Senior Level", "Principal Level", "Leadership"])
-    assert path.text.index("Senior Level") < path.text.index("Principal Level") < path.text.index(
-        "Leadership")
+    ladder = path.text.split("\n", 1)[1]  # the steps, after the one-line introduction
+    assert ladder.index("Senior Level") < ladder.index("Principal Level") < ladder.index("Leadership")
     check(ask(custom_bot, "which roles are principal level?"), "career_level", [],
           ["Principal ML Engineer"], level="principal")
     check(ask(custom_bot, "what comes after senior level?"), "career_next", [],
