@@ -4,7 +4,7 @@ it; a failure shows the turn report; an invalid file is a collection error at fi
 from __future__ import annotations
 
 import pytest
-from test_canned_runner import FAILING, MALFORMED, PASSING
+from test_canned_runner import FAILING, MALFORMED, OTHER_TEST, PASSING, other_knowledge
 
 pytest_plugins = ["pytester"]
 
@@ -54,3 +54,10 @@ def test_only_chat_yaml_is_collected_and_k_selects_conversations(pytester: pytes
     pytester.makefile(".chat.yaml", basics=PASSING)
     result = pytester.runpytest("-k", "mlops")
     result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_knowledge_option_picks_the_knowledge_base(pytester: pytest.Pytester):
+    kb = other_knowledge(pytester.path)
+    pytester.makefile(".chat.yaml", other=OTHER_TEST)
+    pytester.runpytest("--mlbot-knowledge", str(kb)).assert_outcomes(passed=1)
+    pytester.runpytest().assert_outcomes(errors=1)  # the built-in notes have no such role

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.loader import builtin_dir
 from bot.testing.check import Got, check_turn, run_conversation
 from bot.testing.spec import Conversation, Turn
 
@@ -203,6 +204,46 @@ def test_json_never_writes_over_a_test_file(files: Path):
     assert (files / "pass.yaml").read_text() == PASSING
     run = mlbot("test", "pass.yaml", "--junit-xml", "pass.yaml", cwd=files)
     assert run.returncode == 2 and (files / "pass.yaml").read_text() == PASSING
+
+
+OTHER_ROLE = """
+  - id: data_engineer
+    name: Data Engineer
+    aliases: [data eng]
+    focus: Build data pipelines
+    skills: [Python]
+    skills_as_written: Python
+    tasks: [Build ETL jobs]
+"""
+
+OTHER_TEST = """\
+conversations:
+  - name: other knowledge
+    turns:
+      - ask: what does a data engineer do
+        roles: [data_engineer]
+        answer_has: [Build data pipelines]
+"""
+
+
+def other_knowledge(tmp_path: Path) -> Path:
+    """The built-in knowledge base plus one role, in a directory of its own."""
+    import shutil
+
+    target = tmp_path / "kb"
+    shutil.copytree(builtin_dir(), target)
+    roles = target / "facts" / "roles.yaml"
+    roles.write_text(roles.read_text() + OTHER_ROLE)
+    return target
+
+
+def test_files_are_checked_against_the_knowledge_base_in_use(tmp_path: Path):
+    kb = other_knowledge(tmp_path)
+    (tmp_path / "other.yaml").write_text(OTHER_TEST)
+    run = mlbot("test", "--knowledge", str(kb), "other.yaml", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    builtin = mlbot("test", "other.yaml", cwd=tmp_path)
+    assert builtin.returncode == 2 and "other.yaml:5: unknown role id 'data_engineer'" in builtin.stderr
 
 
 def test_recording_writes_a_file_that_passes(tmp_path: Path):
