@@ -34,6 +34,7 @@ class Context:
     intent: str | None = None  # the form of the last question ("role_skills")
     listed: tuple[str, ...] = ()  # roles of the last numbered list, for "the second one"
     pending: str | None = None  # intent waiting for the user to pick a role
+    recent: tuple[str, ...] = ()  # roles talked about, latest first ("compare the two")
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,9 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
             return Resolved("career_level", (), (), level, levels=reading.levels, rule="levels compared")
         if not roles and len(context.roles) >= 2:
             return Resolved(intent, context.roles[:2], skills, level, rule="compared the previous roles")
-        earlier = tuple(r for r in context.roles if r not in roles)[:1]
+        if not roles and len(context.recent) >= 2:
+            return Resolved(intent, context.recent[1::-1], skills, level, rule="compared the last two roles")
+        earlier = tuple(r for r in context.roles + context.recent if r not in roles)[:1]
         if roles and earlier:
             return Resolved(intent, earlier + roles, skills, level, rule="compared with the previous role")
         others = tuple(r for r in (role_words or {}) if r not in roles)
@@ -186,9 +189,16 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
                        intent=resolved.intent, roles=resolved.roles or context.roles)
     if resolved.intent == "out_of_scope":
         # keeps the conversation, but a known role it names becomes what "they" refers to
-        return replace(context, intent="out_of_scope", pending=None, roles=resolved.roles or context.roles)
+        return replace(context, intent="out_of_scope", pending=None, roles=resolved.roles or context.roles,
+                       recent=_remember(context.recent, resolved.roles))
     roles = answer_roles if len(answer_roles) == 1 else (resolved.roles or context.roles)
     return Context(
         roles=roles, skills=resolved.skills or context.skills, level=resolved.level,
         intent=resolved.intent, listed=listed or context.listed, pending=None,
+        recent=_remember(context.recent, roles),
     )
+
+
+def _remember(recent: tuple[str, ...], roles: tuple[str, ...]) -> tuple[str, ...]:
+    """The last few distinct roles talked about, latest first."""
+    return tuple(dict.fromkeys((*reversed(roles), *recent)))[:4]

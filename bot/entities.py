@@ -262,7 +262,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         levels=tuple(levels), domain=domain,
         concepts=frozenset(concepts), bare_heads=tuple(bare_heads),
         unknown_roles=tuple(unknown_roles),
-        pronoun=any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
+        pronoun="reference" in concepts or any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
         ordinal=ordinal, yes_no=bool(words) and words[0] in voc.yes_no_starts,
         unexplained=tuple(unexplained), content=content, mentions=tuple(out_mentions),
         work_words=tuple(work),
