@@ -46,7 +46,15 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 def _knowledge_dir(config: pytest.Config) -> str | None:
-    return config.getoption("mlbot_knowledge") or config.getini("mlbot_knowledge") or None
+    option = config.getoption("mlbot_knowledge")
+    if option:
+        return str(option)
+    ini = config.getini("mlbot_knowledge")
+    if not ini:
+        return None  # $MLBOT_KNOWLEDGE, else the built-in notes
+    # an ini path means the same wherever pytest is started from: relative to the ini file
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return str(base / ini)
 
 
 def _bot(config: pytest.Config) -> Any:
