@@ -82,3 +82,27 @@ def test_list_then_ordinal(bot):
 
 def test_fresh_context_has_nothing():
     assert Context().roles == () and Context().intent is None
+
+
+def test_compare_the_two_last_roles(bot):
+    a = talk(bot, "does an nlp engineer use docker", "what about a data scientist, would they?", "compare the two")[-1]
+    assert a.intent == "role_compare" and a.roles == ("nlp_engineer", "data_scientist")
+
+
+def test_which_one_refers_to_both_compared_roles(bot):
+    a = talk(bot, "ml engineer vs mlops engineer", "which one is more senior?")[-1]
+    assert a.intent == "career_level" and set(a.roles) == {"ml_engineer", "mlops_engineer"}
+    assert "mid" in a.text and "senior" in a.text
+
+
+def test_compare_with_one_role_asks_for_the_other(bot):
+    first = bot.answer("how does a data scientist compare?")
+    assert first.intent == "role_compare" and first.roles == () and not first.understood
+    second = bot.answer("the nlp one", first.context)
+    assert second.intent == "role_compare" and second.roles == ("data_scientist", "nlp_engineer")
+
+
+def test_levels_compared_say_each_level(bot):
+    a = bot.answer("what is the difference between mid and senior level")
+    assert a.intent == "career_level"
+    assert "Mid Level" in a.text and "Senior Level" in a.text
