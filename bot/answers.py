@@ -238,9 +238,9 @@ class Composer:
                                   tasks_b=join(rb.tasks) or self.say("no_tasks")))
         facts = [f for f in (ra.focus, rb.focus, va["level_word"], vb["level_word"]) if f]
         sources = (f"roles/{a}", f"roles/{b}", "career")
-        return Composed("\n".join(lines), sources,
-                        self.suggest(("ask_skills", {"role": ra.name, "a_role": with_article(ra.name)}),
-                                     ("ask_skills", {"role": rb.name, "a_role": with_article(rb.name)})),
+        follow = [("ask_skills" if role.in_table else "ask_level", {"role": role.name, "a_role": with_article(role.name)})
+                  for role in (ra, rb)]
+        return Composed("\n".join(lines), sources, self.suggest(*follow),
                         facts=tuple(str(f) for f in facts), blocks=(("compare", (a, b)),))
 
     def roles_doing(self, words: Iterable[str]) -> list[tuple[Role, list[str]]]:

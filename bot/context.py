@@ -138,8 +138,10 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         if len(options) == 1:
             return Resolved(intent, options, skills, level, rule="only role with that title")
         return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
-    if intent in ("career_level", "career_next") and level and not reading.pronoun:
+    if intent in LEVEL_INTENTS and level and not reading.pronoun:
         return Resolved(intent, (), skills, level, levels=reading.levels, rule="a level, not a role")
+    if intent in LEVEL_INTENTS and context.level and not context.roles:
+        return Resolved(intent, (), skills, context.level, rule="the level of the conversation")
     if context.roles:
         roles = context.roles
         if takes == "one" and len(roles) > 1:

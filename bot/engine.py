@@ -74,7 +74,8 @@ class Bot:
     def answer(self, question: str, context: Context | None = None) -> Answer:
         context = context or Context()
         text, cut, reading = self.read(question)
-        ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed))
+        ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed),
+                               context.level is not None)
         resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head,
                            self.index.role_words)
         confidence = ranking.confidence

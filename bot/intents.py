@@ -36,7 +36,7 @@ class Ranking:
         return self.candidates[0].score - self.candidates[1].score
 
 
-def features_of(reading: Reading, context_roles: int, listed: int) -> dict[str, float]:
+def features_of(reading: Reading, context_roles: int, listed: int, context_level: bool = False) -> dict[str, float]:
     """The features intents are weighed on. `context_roles` is how many roles the
     conversation is about; `listed` how many items the last numbered list had."""
     f: dict[str, float] = {concept: 1.0 for concept in reading.concepts}
@@ -63,6 +63,8 @@ def features_of(reading: Reading, context_roles: int, listed: int) -> dict[str, 
             f["ref_role"] = 1.0
     if context_roles and not reading.roles:
         f["ctx_role"] = 1.0
+    if context_level and not reading.roles and not reading.level:
+        f["ctx_level"] = 1.0
     if reading.ordinal is not None and listed:
         f["ordinal"] = 1.0
     if reading.yes_no:
@@ -83,8 +85,8 @@ def _allowed(spec: IntentSpec, f: dict[str, float]) -> bool:
 
 
 def rank_intents(reading: Reading, language: Language, context_roles: int = 0,
-                 listed: int = 0) -> Ranking:
-    f = features_of(reading, context_roles, listed)
+                 listed: int = 0, context_level: bool = False) -> Ranking:
+    f = features_of(reading, context_roles, listed, context_level)
     scored = []
     for spec in language.intents.values():
         if not _allowed(spec, f):

@@ -106,3 +106,9 @@ def test_levels_compared_say_each_level(bot):
     a = bot.answer("what is the difference between mid and senior level")
     assert a.intent == "career_level"
     assert "Mid Level" in a.text and "Senior Level" in a.text
+
+
+def test_next_after_a_level_question_follows_the_level(bot):
+    a = talk(bot, "which roles are senior", "what comes next")[-1]
+    assert a.intent == "career_next" and a.level == "senior"
+    assert "Leadership" in a.text

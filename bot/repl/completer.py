@@ -1,6 +1,6 @@
 """Tab completion of role names (and their aliases), skills and slash commands, matched
-fuzzily and inside a sentence: in "what does a comp" the last word(s) are completed, so
-Tab offers "Computer Vision Engineer" and replaces only "comp".
+fuzzily and inside a sentence: in "what does a <prefix>" the last word(s) are completed, so
+Tab offers the role names starting with the prefix and replaces only the prefix.
 
 The phrases come from the knowledge base; a completion always inserts the name as the
 notes spell it, whichever alias matched.
@@ -56,11 +56,11 @@ def score(fragment: str, phrase: str) -> float:
     if p.startswith(f):
         return 100.0
     typed, words = f.split(), p.split()
-    # "comp vis" -> "computer vision engineer": each typed word starts a word, in order
+    # "abc de" -> "abcxyz defg hij": each typed word starts a word of the name, in order
     if len(typed) <= len(words) and all(words[i].startswith(t) for i, t in enumerate(typed)):
         return 96.0
     if len(typed) == 1:
-        # a later word of the name: "vision" -> "computer vision engineer"
+        # a later word of the name: "defg" -> "abcxyz defg hij"
         if len(f) >= 3 and any(w.startswith(f) for w in words[1:]):
             return 90.0
     if len(f) < 3 or f[0] != p[0]:

@@ -9,7 +9,7 @@ from .state import State
 
 
 def context_words(state: State) -> str:
-    """'MLOps Engineer', 'Docker', 'entry level', or '' when nothing is in context."""
+    """The role names, skills or level the conversation is about, or '' when there are none."""
     context = state.context
     if context is None:
         return ""
