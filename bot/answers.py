@@ -238,8 +238,8 @@ class Composer:
                                   tasks_b=join(rb.tasks) or self.say("no_tasks")))
         facts = [f for f in (ra.focus, rb.focus, va["level_word"], vb["level_word"]) if f]
         sources = (f"roles/{a}", f"roles/{b}", "career")
-        follow = [("ask_skills" if role.in_table else "ask_level", {"role": role.name, "a_role": with_article(role.name)})
-                  for role in (ra, rb)]
+        follow = [("ask_skills" if role.in_table else "ask_level",
+                   {"role": role.name, "a_role": with_article(role.name)}) for role in (ra, rb)]
         return Composed("\n".join(lines), sources, self.suggest(*follow),
                         facts=tuple(str(f) for f in facts), blocks=(("compare", (a, b)),))
 
