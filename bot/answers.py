@@ -464,12 +464,20 @@ class Composer:
         lines = [self.say("summary_head")] + [f"- {point}" for point in self.facts.summary]
         return Composed("\n".join(lines), ("summary",), self._examples(2), facts=self.facts.summary)
 
-    def example(self, intent: str) -> str | None:
-        """The intent's first example question, filled with facts of this knowledge base."""
+    def example(self, intent: str, roles: tuple[str, ...] = (), skills: tuple[str, ...] = ()) -> str | None:
+        """The intent's first example question, filled with facts of this knowledge base; with
+        `roles`/`skills`, about those (a "did you mean" for the question just asked)."""
         spec = self.k.language.intents.get(intent)
         if spec is None or not spec.examples:
             return None
-        return fill(spec.examples[0], self._example_values(list(self.k.language.intents).index(intent)))
+        values = self._example_values(list(self.k.language.intents).index(intent))
+        if roles:
+            values.update(role=self.role(roles[0]).name, a_role=with_article(self.role(roles[0]).name))
+        if len(roles) > 1:
+            values.update(an_other=with_article(self.role(roles[1]).name))
+        if skills:
+            values.update(skill=skills[0])
+        return fill(spec.examples[0], values)
 
     def _example_values(self, seed: int) -> dict[str, object]:
         # a different described role for each intent, so examples show the range of the notes

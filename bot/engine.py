@@ -104,7 +104,7 @@ class Bot:
 
     def _runner_up_question(self, ranking: Ranking, resolved: Resolved) -> str | None:
         for candidate in ranking.candidates[1:3]:
-            example = self.composer.example(candidate.intent)
+            example = self.composer.example(candidate.intent, resolved.roles, resolved.skills)
             if candidate.intent in ("out_of_scope", resolved.intent) or not example:
                 continue
             return example
@@ -116,14 +116,15 @@ class Bot:
         if not question:
             return composed
         hint = self.composer.say("did_you_mean", question=question)
-        return Composed(composed.text, composed.sources, (hint, *composed.suggestions)[:4],
+        rest = tuple(s for s in composed.suggestions if s != question)
+        return Composed(composed.text, composed.sources, (hint, *rest)[:4],
                         composed.named_roles, composed.listed, composed.facts, composed.understood,
                         composed.blocks)
 
     def _suggest_only(self, resolved: Resolved, reading: Reading, ranking: Ranking) -> tuple[Resolved, Composed]:
         options = []
         for candidate in ranking.candidates[:3]:
-            example = self.composer.example(candidate.intent)
+            example = self.composer.example(candidate.intent, resolved.roles, resolved.skills)
             if example and candidate.intent != "out_of_scope":
                 options.append(example)
         resolved = Resolved("out_of_scope", resolved.roles, resolved.skills, resolved.level, rule="too unsure")
