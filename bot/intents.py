@@ -51,6 +51,8 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
         f["two_skills"] = 1.0
     if reading.level:
         f["level_entity"] = 1.0
+    if len(reading.levels) >= 2:
+        f["two_levels"] = 1.0
     if reading.domain:
         f["domain"] = 1.0
     if reading.bare_heads:

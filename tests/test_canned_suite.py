@@ -55,6 +55,8 @@ def test_every_fact_of_the_notes_is_asked_for(conversations, knowledge):
 
 
 def test_pending_gaps_stay_valid_but_out_of_pytest(knowledge):
+    if not (SUITE / "pending").is_dir():
+        return  # no open gaps
     files, problems = find_files([str(SUITE / "pending")])
     assert not problems
     for path in files:
