@@ -1,7 +1,9 @@
 """Command line: `mlbot [chat|ask|test|validate]`. A thin shell over `Bot.answer`.
 
-Exit status: ask -> 0 answered, 1 not understood, 2 usage or knowledge-base error;
-test -> 0 all pass, 1 any fail, 2 invalid test file; Ctrl-C -> 130.
+Exit status: ask -> 0 answered, 1 not understood, 2 usage or knowledge-base error (and an
+internal error, which is a bug); test -> 0 all pass, 1 any fail, 2 invalid test file;
+Ctrl-C -> 130; output closed by its reader (`| head`) -> 141, silently.
+What input is accepted and its limits: docs/input.md.
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, TextIO
+from dataclasses import replace
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from . import __version__
 
 if TYPE_CHECKING:
+    from .context import Context
     from .engine import Answer, Bot
 
 EXIT_OK, EXIT_NOT_UNDERSTOOD, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+
+# A line of stdin longer than this is cut before decoding, so that a line without end
+# (`mlbot chat < /dev/zero`) cannot eat all memory; the rest of the line is skipped. It is
+# far above what the engine keeps (bot.normalise.MAX_QUESTION_CHARS characters).
+MAX_LINE_BYTES = 64 * 1024
+
+LINE_CUT_NOTICE = f"(Your line was cut: mlbot reads at most {MAX_LINE_BYTES} bytes of a line.)"
 
 
 class UsageError(Exception):
@@ -31,68 +43,201 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--knowledge", metavar="DIR", help="knowledge base directory (default: $MLBOT_KNOWLEDGE, else the built-in notes)")
-    parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+# Options accepted both before and after the subcommand, with their defaults. A subcommand
+# declares them with default=SUPPRESS: otherwise its default would overwrite a value given
+# before the subcommand (`mlbot --knowledge DIR validate` silently used the built-in notes).
+_SHARED_DEFAULTS: dict[str, object] = {
+    "knowledge": None, "debug": False, "json": False, "explain": False, "no_color": False,
+}
+
+
+def _common(parser: argparse.ArgumentParser, sub: bool = True) -> None:
+    default = argparse.SUPPRESS if sub else None
+    flag_default = argparse.SUPPRESS if sub else False
+    parser.add_argument(
+        "--knowledge", metavar="DIR", default=default,
+        help="knowledge base directory (default: $MLBOT_KNOWLEDGE, else the built-in notes)")
+    parser.add_argument("--debug", action="store_true", default=flag_default,
+                        help="show Python tracebacks on errors")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mlbot", description="Answers questions about the notes on machine-learning job roles.")
+    parser = _Parser(
+        prog="mlbot",
+        description="Answers questions about the notes of its knowledge base.",
+        epilog="Accepted input, limits and exit codes: docs/input.md")
     parser.add_argument("--version", action="version", version=f"mlbot {__version__}")
-    _common(parser)
+    _common(parser, sub=False)
     parser.add_argument("--json", action="store_true", help="(chat) one JSON object per answer")
     parser.add_argument("--explain", action="store_true", help="(chat) say why after each answer")
     parser.add_argument("--no-color", action="store_true", help="(chat) no colour")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    s = argparse.SUPPRESS
 
-    chat = sub.add_parser("chat", help="talk to the bot (a REPL on a terminal; one question per line otherwise)")
+    chat = sub.add_parser(
+        "chat", help="talk to the bot (a REPL on a terminal; one question per line otherwise)")
     _common(chat)
-    chat.add_argument("--json", action="store_true", help="print one JSON object per answer (JSON Lines)")
-    chat.add_argument("--explain", action="store_true", help="after each answer say why (stderr with --json)")
-    chat.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR, or output not a terminal)")
+    chat.add_argument("--json", action="store_true", default=s,
+                      help="print one JSON object per answer (JSON Lines)")
+    chat.add_argument("--explain", action="store_true", default=s,
+                      help="after each answer say why (stderr with --json)")
+    chat.add_argument("--no-color", action="store_true", default=s,
+                      help="no colour (also: NO_COLOR, or output not a terminal)")
 
     ask = sub.add_parser("ask", help="answer one question and exit")
     _common(ask)
-    ask.add_argument("question", nargs="+", help="the question (quote it, or give it as several words)")
-    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
-    ask.add_argument("--explain", action="store_true", help="after the answer say why (stderr with --json)")
+    ask.add_argument("question", nargs="+",
+                     help="the question (quote it, or give it as several words)")
+    ask.add_argument("--json", action="store_true", default=s,
+                     help="print the answer as one JSON object")
+    ask.add_argument("--explain", action="store_true", default=s,
+                     help="after the answer say why (stderr with --json)")
 
     test = sub.add_parser("test", help="run canned question test files (YAML)")
     _common(test)
-    test.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", help="test files, or directories of *.yaml files")
-    test.add_argument("-k", dest="pattern", metavar="PATTERN", help="only conversations whose name contains PATTERN")
-    test.add_argument("--report", action="store_true", help="add a per-intent table and the most confused intents")
+    test.add_argument("paths", nargs="*", metavar="FILE_OR_DIR",
+                      help="test files, or directories of *.yaml files")
+    test.add_argument("-k", dest="pattern", metavar="PATTERN",
+                      help="only conversations whose name contains PATTERN")
+    test.add_argument("--report", action="store_true",
+                      help="add a per-intent table and the most confused intents")
     test.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
     test.add_argument("--json", dest="json_out", metavar="PATH", nargs="?", const="-",
                       help="write machine-readable results to PATH (default: stdout)")
-    test.add_argument("--record", metavar="QUESTIONS", help="write a test file from the bot's answers to the questions in QUESTIONS (one a line, blank line between conversations)")
-    test.add_argument("-o", "--output", metavar="FILE", help="with --record: where to write (default: stdout)")
+    test.add_argument("--record", metavar="QUESTIONS",
+                      help="write a test file from the bot's answers to the questions in "
+                           "QUESTIONS (one a line, blank line between conversations)")
+    test.add_argument("-o", "--output", metavar="FILE",
+                      help="with --record: where to write (default: stdout)")
 
-    validate = sub.add_parser("validate", help="check the knowledge base; name file and line of every problem")
+    validate = sub.add_parser(
+        "validate", help="check the knowledge base; name file and line of every problem")
     _common(validate)
     return parser
 
 
 def load_bot(knowledge_dir: str | None) -> Bot:
-    from .cache import load_cached
+    from . import cache
+
+    # the start-up cache can hold a built Bot; older versions of it held only the knowledge
+    cached_bot = getattr(cache, "load_bot", None)
+    if cached_bot is not None:
+        bot: Bot = cached_bot(knowledge_dir)
+        return bot
     from .engine import Bot
 
-    return Bot(load_cached(knowledge_dir))
+    return Bot(cache.load_cached(knowledge_dir))
 
 
-def _stdin_lines() -> Iterator[str]:
-    """Lines of stdin, any bytes accepted: invalid UTF-8 is replaced, never fatal."""
-    stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-    if stream is None:
-        yield from (line.rstrip("\n") for line in sys.stdin)
+# --- input ------------------------------------------------------------------------------
+
+def _read_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[str, bool]]:
+    """(line, was_cut) for each line of a byte stream: any bytes are accepted (invalid UTF-8
+    becomes U+FFFD), a line longer than `limit` bytes is cut and the rest of it skipped."""
+    while True:
+        raw = stream.readline(limit)
+        if not raw:
+            return
+        cut = False
+        if not raw.endswith(b"\n") and len(raw) >= limit:
+            while True:  # skip to the end of the line, a bounded piece at a time
+                rest = stream.readline(limit)
+                cut = cut or bool(rest.rstrip(b"\r\n"))
+                if not rest or rest.endswith(b"\n"):
+                    break
+        text = raw.decode("utf-8", errors="replace")
+        yield text.rstrip("\n").removesuffix("\r"), cut
+
+
+def _stdin_lines() -> Iterator[tuple[str, bool]]:
+    """Lines of stdin as `_read_lines` gives them; no stdin at all (closed) is no lines."""
+    stdin = sys.stdin
+    if stdin is None:
         return
-    for raw in stream:
-        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+    stream = getattr(stdin, "buffer", None)
+    try:
+        if stream is None:  # a text-only replacement (tests): no bytes to decode
+            for line in stdin:
+                yield line.rstrip("\n").removesuffix("\r"), False
+            return
+        yield from _read_lines(stream)
+    except OSError as exc:  # `mlbot chat < some/directory`
+        raise UsageError(f"cannot read standard input: {exc.strerror or exc}") from None
 
 
-def _emit(out: TextIO, text: str) -> None:
+def _is_blank(question: str) -> bool:
+    """Nothing left to answer once escapes, controls and spaces are gone."""
+    from .normalise import clean_text
+
+    return not clean_text(question)[0]
+
+
+# --- answering --------------------------------------------------------------------------
+
+def blank_answer(bot: Bot, context: Context | None = None) -> Answer:
+    """The answer to an empty question: an invitation to ask, out of scope (exit 1), and
+    the conversation's context unchanged (a blank line in chat is not a turn)."""
+    from .context import Context
+
+    base = bot.answer("", context)  # for the engine's example questions (suggestions)
+    facts = bot.knowledge.facts
+    text = (f"Please ask a question. I answer questions about the notes on {facts.title}: "
+            f"they cover {facts.covers}. Type \"help\" for examples.")
+    return replace(base, question="", intent="out_of_scope", confidence=1.0, roles=(), skills=(),
+                   level=None, text=text, sources=(), context=context or Context(),
+                   understood=False, facts=(), notice=None,
+                   explanation={"rule": "empty question", "candidates": [], "sources": []})
+
+
+def answer_question(bot: Bot, question: str, context: Context | None = None) -> Answer:
+    """`bot.answer`, except that a blank question gets `blank_answer`."""
+    if _is_blank(question):
+        return blank_answer(bot, context)
+    return bot.answer(question, context)
+
+
+def _fallback_answer(question: str, context: Context | None) -> Answer:
+    """What chat prints for a line the engine failed on, so that every line still gets
+    exactly one answer and the conversation goes on."""
+    from .context import Context
+    from .engine import Answer
+    from .normalise import clean_text
+
+    try:
+        shown = clean_text(question)[0]
+    except Exception:  # noqa: BLE001 - the cleaner itself failed: echo nothing
+        shown = ""
+    return Answer(question=shown, intent="out_of_scope", confidence=0.0, roles=(), skills=(),
+                  level=None, text="Sorry, something went wrong answering that. Please rephrase.",
+                  sources=(), suggestions=(), context=context or Context(), understood=False)
+
+
+# --- output -----------------------------------------------------------------------------
+
+def _setup_streams() -> None:
+    """Never fail on an unencodable character: a terminal or pipe that is not UTF-8
+    (PYTHONIOENCODING=ascii, a latin-1 locale) gets '?' instead of a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+def _emit(out: TextIO | None, text: str) -> None:
+    if out is None:  # the stream was closed before we started (`mlbot ask x >&-`)
+        return
     out.write(text + "\n")
     out.flush()  # a consumer reading line by line must never wait for a buffer
+
+
+def _say(text: str) -> None:
+    """One message line on stderr, cleaned: it may quote file names or YAML content."""
+    from .normalise import clean_line
+
+    _emit(sys.stderr, clean_line(text))
 
 
 def _print_answer(answer: Answer, as_json: bool, explain: bool) -> None:
@@ -102,32 +247,53 @@ def _print_answer(answer: Answer, as_json: bool, explain: bool) -> None:
     if explain:
         _emit(sys.stderr if as_json else sys.stdout, render_explanation(answer))
     if as_json and answer.notice:
-        _emit(sys.stderr, answer.notice)
+        _say(answer.notice)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+def _from_argv(text: str) -> str:
+    """Python keeps argv bytes that are not UTF-8 as lone surrogates; read them as stdin's
+    are read, as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    question = " ".join(args.question)
+    question = _from_argv(" ".join(args.question))
     bot = load_bot(args.knowledge)
-    answer = bot.answer(question)
+    answer = answer_question(bot, question)
     _print_answer(answer, args.json, args.explain)
     return EXIT_OK if answer.understood else EXIT_NOT_UNDERSTOOD
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     bot = load_bot(args.knowledge)
-    if sys.stdin.isatty() and sys.stdout.isatty() and not args.json:
+    stdin, stdout = sys.stdin, sys.stdout
+    interactive = stdin is not None and stdout is not None and stdin.isatty() and stdout.isatty()
+    if interactive and not args.json:
         from .repl.app import run_repl
 
         color = not (args.no_color or os.environ.get("NO_COLOR"))
         return run_repl(bot, color=color, explain=args.explain, debug=args.debug)
     context = None
-    for line in _stdin_lines():
-        answer = bot.answer(line, context)
+    status = EXIT_OK
+    for number, (line, cut) in enumerate(_stdin_lines(), start=1):
+        try:
+            answer = answer_question(bot, line, context)
+        except Exception as exc:  # noqa: BLE001 - one bad line must not lose the others
+            if args.debug:
+                raise
+            _say(f"mlbot: internal error on line {number}: {type(exc).__name__}: {exc} "
+                 "(run with --debug for details)")
+            answer = _fallback_answer(line, context)
+            status = EXIT_USAGE
+        if cut and not answer.notice:
+            answer = replace(answer, notice=LINE_CUT_NOTICE)
         context = answer.context
         _print_answer(answer, args.json, args.explain)
         if not args.json:
             _emit(sys.stdout, "")
-    return EXIT_OK
+    return status
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -136,16 +302,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     directory = resolve_dir(args.knowledge)
     knowledge, problems = check_knowledge(directory)
     for problem in problems:
-        print(problem, file=sys.stderr if not problem.warning else sys.stdout)
+        if problem.warning:
+            _emit(sys.stdout, str(problem))
+        else:
+            _say(str(problem))
     if knowledge is None:
-        print(f"{len([p for p in problems if not p.warning])} problem(s) in {directory}", file=sys.stderr)
+        _say(f"{len([p for p in problems if not p.warning])} problem(s) in {directory}")
         return EXIT_USAGE
     from .engine import Bot
 
-    Bot(knowledge)  # templates and vocabulary are checked when the engine is built
+    Bot(knowledge)  # whatever the engine checks when it is built is checked too
     facts = knowledge.facts
     warnings = len(problems)
-    print(f"ok: {directory}: {len(facts.roles)} roles, {len(facts.skills)} skills, "
+    _emit(sys.stdout, f"ok: {directory}: {len(facts.roles)} roles, {len(facts.skills)} skills, "
           f"{len(facts.levels)} levels, {len(knowledge.language.intents)} intents"
           + (f", {warnings} warning(s)" if warnings else ""))
     return EXIT_OK
@@ -157,41 +326,52 @@ def cmd_test(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args.command = "chat"
-    for name in ("json", "explain", "no_color"):
-        if not hasattr(args, name):
-            setattr(args, name, False)
-    handlers = {"chat": cmd_chat, "ask": cmd_ask, "test": cmd_test, "validate": cmd_validate}
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args: argparse.Namespace | None = None
+    try:
+        _setup_streams()
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            args.command = "chat"
+        for name, default in _SHARED_DEFAULTS.items():
+            if not hasattr(args, name):
+                setattr(args, name, default)
+        handlers = {"chat": cmd_chat, "ask": cmd_ask, "test": cmd_test, "validate": cmd_validate}
         return handlers[args.command](args)
     except KeyboardInterrupt:
-        print("", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # the reader went away (`mlbot chat | head`): stop quietly
+        # Ctrl-C is the user's wish, not an error: no traceback, end the prompt's line
         try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _emit(sys.stderr, "")
         except OSError:
             pass
-        return EXIT_OK
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`mlbot chat | head`): stop quietly, with the status of a
+        # program killed by SIGPIPE, as `cat` would have (0 would hide a failed validate)
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the user sees a message, --debug the traceback
         from .loader import KnowledgeError
 
-        if getattr(args, "debug", False):
+        if args is not None and getattr(args, "debug", False):
             raise
         if isinstance(exc, KnowledgeError):
             for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            print("mlbot: the knowledge base has problems (see above); `mlbot validate` lists them", file=sys.stderr)
+                _say(str(problem))
+            _say("mlbot: the knowledge base has problems (see above); `mlbot validate` lists them")
             return EXIT_USAGE
         if isinstance(exc, UsageError):
-            print(f"mlbot: {exc}", file=sys.stderr)
+            _say(f"mlbot: {exc}")
             return EXIT_USAGE
-        print(f"mlbot: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        _say(f"mlbot: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_USAGE

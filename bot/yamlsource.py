@@ -69,8 +69,35 @@ def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> MarkedList:
     return result
 
 
+def _checked(construct: Any) -> Any:
+    """A scalar constructor whose Python errors become YAML errors at the node's line: a
+    5000-digit integer or a date such as 2024-13-45 raises ValueError inside pyyaml."""
+
+    def wrapper(loader: Any, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError, TypeError) as exc:
+            value = str(node.value)
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            reason = str(exc).split(";")[0]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value {shown!r}: {reason}", node.start_mark
+            ) from None
+
+    return wrapper
+
+
 _MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _tag in ("int", "float", "timestamp"):
+    _MarkedLoader.add_constructor(
+        f"tag:yaml.org,2002:{_tag}", _checked(_Base.yaml_constructors[f"tag:yaml.org,2002:{_tag}"])
+    )
+
+
+def _line_at(text: str, index: int) -> int:
+    """1-based line of character `index` of `text`."""
+    return text.count("\n", 0, max(index, 0)) + 1
 
 
 def parse_yaml(text: str, path: str) -> Any:
@@ -81,19 +108,38 @@ def parse_yaml(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         problem = exc.problem or exc.context or "invalid YAML"
+        start = exc.context_mark
+        if exc.problem and exc.context and start is not None and start.line + 1 != line:
+            # pyyaml notices an unclosed bracket or quote where the next thing starts: say
+            # where the construct began too, which is usually the line to fix
+            problem = f"{problem} ({exc.context} at line {start.line + 1})"
         raise YamlError(path, line, problem) from None
+    except yaml.reader.ReaderError as exc:
+        # a control character or NUL in the file: no mark, but its position in the text
+        raise YamlError(path, _line_at(text, exc.position), _first_line(exc)) from None
     except yaml.YAMLError as exc:
-        raise YamlError(path, 0, str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
+        raise YamlError(path, 0, _first_line(exc)) from None
+    except RecursionError:
+        raise YamlError(path, 0, "the file nests too deeply") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else "invalid YAML"
 
 
 def read_yaml(path: Path) -> Any:
     """Read and parse a YAML file; unreadable or undecodable files become `YamlError`."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlError(str(path), 0, f"not UTF-8 text ({exc.reason})") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise YamlError(str(path), 0, exc.strerror or "cannot read the file") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})"
+        raise YamlError(str(path), line, reason) from None
     return parse_yaml(text, str(path))
 
 
