@@ -206,6 +206,9 @@ class Composer:
         return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), suggestions, facts=tuple(facts))
 
     def role_compare(self, r: Resolved, reading: Reading) -> Composed:
+        if len(r.roles) < 2:  # only reachable with a knowledge base whose compare takes fewer roles
+            others = tuple(role.id for role in self.facts.roles if role.id not in r.roles)
+            return self.clarify(Resolved(r.intent, r.roles, r.skills, r.level, clarify=others))
         a, b = r.roles[0], r.roles[1]
         if a == b:
             return Composed(self.say("role_compare_same", role=self.role(a).name), (f"roles/{a}",))

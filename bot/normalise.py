@@ -19,9 +19,15 @@ from rapidfuzz.distance import OSA, Indel
 MAX_QUESTION_CHARS = 1000
 
 # ANSI/OSC escape sequences and other C0/C1 controls are removed before anything else.
-_ESCAPES = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+# 7-bit (ESC [ / ESC ]) and 8-bit (CSI U+009B / OSC U+009D) introducers alike
+_ESCAPES = re.compile(
+    r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-_]"
+)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _APOSTROPHES = re.compile(r"(?<=\w)['’‘`](?=\w)")
+
+
+_SEPARATING = frozenset({"Cc", "Cs", "Co", "Zl", "Zp"})
 
 
 def clean_text(raw: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
@@ -31,8 +37,10 @@ def clean_text(raw: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
     """
     text = _ESCAPES.sub(" ", raw)
     text = unicodedata.normalize("NFKC", text)
+    # invisible format characters (soft hyphen, zero-width space, joiners, direction marks)
+    # vanish, so they cannot split a word; other controls separate words
     text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") else ch
+        "" if unicodedata.category(ch) == "Cf" else " " if unicodedata.category(ch) in _SEPARATING else ch
         for ch in text
     )
     text = " ".join(text.split())

@@ -64,3 +64,11 @@ def test_lone_capital_letter_is_a_name_not_shorthand():
 
 def test_unknown_words_far_from_the_vocabulary_stay():
     assert make().tokens("backpropagation")[0].text == "backpropagation"
+
+
+def test_invisible_characters_inside_a_word_do_not_split_it():
+    assert clean_text("data sci\u00adentist engi\u200bneer")[0] == "data scientist engineer"
+
+
+def test_eight_bit_escape_sequences_leave_no_residue():
+    assert clean_text("\x9b31mhello \x9d0;title\x9cthere")[0] == "hello there"
