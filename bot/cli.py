@@ -102,8 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--report", action="store_true",
                       help="add a per-intent table and the most confused intents")
     test.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
-    test.add_argument("--json", dest="json_out", metavar="PATH", nargs="?", const="-",
-                      help="write machine-readable results to PATH (default: stdout)")
+    # --json is a plain flag (a PATH after it would be read as a test file), --json-file names a file
+    test.add_argument("--json", dest="json_out", action="store_const", const="-",
+                      help="print machine-readable results on stdout (the report moves to stderr)")
+    test.add_argument("--json-file", dest="json_out", metavar="PATH", help="write machine-readable results to PATH")
     test.add_argument("--record", metavar="QUESTIONS",
                       help="write a test file from the bot's answers to the questions in "
                            "QUESTIONS (one a line, blank line between conversations)")

@@ -128,7 +128,7 @@ def test_passing_file_exits_0(files: Path):
 
 
 def test_failing_file_exits_1_says_why_and_writes_junit_and_json(files: Path):
-    run = mlbot("test", "fail.yaml", "--report", "--junit-xml", "out.xml", "--json", "out.json", cwd=files)
+    run = mlbot("test", "fail.yaml", "--report", "--junit-xml", "out.xml", "--json-file", "out.json", cwd=files)
     assert run.returncode == 1, run.stderr
     out = run.stdout
     assert "PASS  still fine  (fail.yaml:2)" in out
@@ -198,9 +198,14 @@ def test_nothing_to_run_is_never_a_pass(files: Path):
 
 
 def test_json_never_writes_over_a_test_file(files: Path):
-    # --json takes an optional PATH: here it would swallow pass.yaml
-    run = mlbot("test", "--json", "pass.yaml", "fail.yaml", cwd=files)
-    assert run.returncode == 2 and "--json would write over pass.yaml" in run.stderr
+    run = mlbot("test", "--json-file", "pass.yaml", "fail.yaml", cwd=files)
+    assert run.returncode == 2 and "would write over pass.yaml" in run.stderr
+
+
+def test_json_flag_takes_no_path(files: Path):
+    run = mlbot("test", "--json", "pass.yaml", cwd=files)
+    assert run.returncode == 0
+    assert json.loads(run.stdout)["passed"] >= 1
     assert (files / "pass.yaml").read_text() == PASSING
     run = mlbot("test", "pass.yaml", "--junit-xml", "pass.yaml", cwd=files)
     assert run.returncode == 2 and (files / "pass.yaml").read_text() == PASSING

@@ -77,10 +77,9 @@ def output_clash(args: argparse.Namespace) -> str | None:
     """
     json_target = getattr(args, "json_out", None)
     if json_target and json_target != "-" and Path(json_target).suffix in (".yaml", ".yml"):
-        return (f"--json would write over {json_target}; put --json after the test files, "
-                "or give it a .json path")
+        return f"--json-file would write over {json_target}; name a .json file"
     inputs = {Path(p).resolve() for p in args.paths if Path(p).is_file()}
-    for option, target in (("--json", json_target), ("--junit-xml", args.junit_xml)):
+    for option, target in (("--json-file", json_target), ("--junit-xml", args.junit_xml)):
         if target and target != "-" and Path(target).resolve() in inputs:
             return f"{option} would write over the test file {target}"
     return None
