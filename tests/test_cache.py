@@ -295,3 +295,20 @@ def test_warm_ask_imports_no_yaml_when_the_engine_allows(tmp_path: Path) -> None
     second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                             timeout=60, check=True)
     assert second.stdout.split() == ["no-loader", "no-yaml"]
+
+
+def test_ask_and_piped_chat_never_import_prompt_toolkit(tmp_path: Path) -> None:
+    """prompt_toolkit (~100 ms) is for the REPL only: `ask` and piped `chat` must not pay it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MLBOT_KNOWLEDGE", "MLBOT_NO_CACHE")}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    for args in (["ask", "what does an mlops engineer do"], ["chat", "--json"]):
+        probe = (
+            "import sys\n"
+            "from bot.cli import main\n"
+            f"main({args!r})\n"
+            "print('IMPORTED', 'prompt_toolkit' in sys.modules)\n"
+        )
+        for _ in range(2):  # cold, then warm
+            done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                  env=env, input="hi\nwhich roles use docker\n", timeout=60, check=True)
+            assert done.stdout.splitlines()[-1] == "IMPORTED False", done.stdout[-300:]
