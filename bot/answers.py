@@ -69,6 +69,21 @@ class Composer:
             "thanks": self.thanks, "goodbye": self.goodbye, "help": self.help,
             "out_of_scope": self.out_of_scope,
         }
+        # stems of each role's focus and tasks, for recommend_role: computed once, not per
+        # question for every role
+        self._role_stems: dict[str, frozenset[str]] = {
+            role.id: frozenset(stem(w.lower()) for text in (role.focus or "", *role.tasks)
+                               for w in re.findall(r"[^\W_]+", text))
+            for role in self.facts.roles
+        }
+        self._role_values: dict[str, dict[str, object]] = {}
+        # per level its roles' names joined, per skill its roles: once, not per question
+        # (a level of a large base has thousands of roles)
+        self._level_roles: dict[str, str] = {lv.id: join(self.names(lv.roles)) for lv in self.facts.levels}
+        self._roles_by_skill: dict[str, list[str]] = {}
+        for role in self.facts.roles:
+            for skill in dict.fromkeys(role.skills):
+                self._roles_by_skill.setdefault(skill, []).append(role.id)
 
     # --- helpers -----------------------------------------------------------------------
     def say(self, key: str, **values: object) -> str:
@@ -85,6 +100,12 @@ class Composer:
         return [self.role(r).name for r in role_ids]
 
     def role_values(self, role_id: str) -> dict[str, object]:
+        cached = self._role_values.get(role_id)
+        if cached is None:
+            cached = self._role_values[role_id] = self._compute_role_values(role_id)
+        return dict(cached)  # a copy: callers may add to it
+
+    def _compute_role_values(self, role_id: str) -> dict[str, object]:
         role = self.role(role_id)
         level = self.level_of(role_id)
         values: dict[str, object] = {
@@ -93,7 +114,7 @@ class Composer:
             "tasks": join(role.tasks), "level": level.name if level else "",
             "level_word": level.word if level else "", "title": self.facts.title,
             "a_level_word": with_article(level.word) if level else "",
-            "level_roles": join(self.names(level.roles)) if level else "",
+            "level_roles": self._level_roles[level.id] if level else "",
         }
         if level:
             values["path_place"] = self._path_place(level)
@@ -129,7 +150,7 @@ class Composer:
         return None
 
     def roles_with_skill(self, skill: str) -> list[str]:
-        return [r.id for r in self.facts.roles if skill in r.skills]
+        return list(self._roles_by_skill.get(skill, ()))
 
     # --- the intents ---------------------------------------------------------------------
     def compose(self, resolved: Resolved, reading: Reading) -> Composed:
@@ -303,8 +324,7 @@ class Composer:
             if not role.in_table:
                 continue
             matched = [s for s in r.skills if s in role.skills]
-            role_stems = {stem(w.lower()) for text in (role.focus or "", *role.tasks)
-                          for w in re.findall(r"[^\W_]+", text)}
+            role_stems = self._role_stems[role.id]
             liked = sorted(interest[s] for s in interest.keys() & role_stems)
             score = 2 * len(matched) + len(liked)
             if score:

@@ -10,10 +10,10 @@ from typing import Any
 from .answers import Composed, Composer
 from .context import Context, Resolved, next_context, resolve
 from .entities import PhraseIndex, Reading, known_words, read_question
-from .intents import Ranking, rank_intents
-from .loader import KnowledgeError, Problem
+from .intents import Ranking, compile_intents, rank_intents
 from .model import Knowledge
 from .normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
+from .problems import KnowledgeError, Problem
 
 REQUIRED_TEMPLATES = (
     "role_overview", "role_overview_path_only", "role_skills", "role_skills_path_only", "role_tasks",
@@ -63,6 +63,7 @@ class Bot:
         self.normaliser = Normaliser(known_words(knowledge), dict(knowledge.language.vocabulary.rewrites))
         self.index = PhraseIndex(knowledge, self.normaliser)
         self.composer = Composer(knowledge)
+        self.intents = compile_intents(knowledge.language)
         settings = knowledge.language.settings
         self.did_you_mean_below = settings.get("did_you_mean_below", 0.55)
         self.suggest_only_below = settings.get("suggest_only_below", 0.3)
@@ -75,7 +76,7 @@ class Bot:
         context = context or Context()
         text, cut, reading = self.read(question)
         ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed),
-                               context.level is not None)
+                               context.level is not None, self.intents)
         resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head,
                            self.index.role_words)
         confidence = ranking.confidence

@@ -90,6 +90,12 @@ class PhraseIndex:
                 else:
                     self._add(phrase, Target(CONCEPT, concept))
         self.longest = max((len(p) for p in self.phrases), default=1)
+        # the longest phrase starting with each word: most words start none, and the
+        # matcher then tries no slice at all
+        self.longest_from: dict[str, int] = {}
+        for tokens in self.phrases:
+            if len(tokens) > self.longest_from.get(tokens[0], 0):
+                self.longest_from[tokens[0]] = len(tokens)
         # role names by their head word, for "what does an <head word> do?"
         self.roles_by_head: dict[str, list[str]] = {}
         for role in facts.roles:
@@ -168,8 +174,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     mentions: list[tuple[int, int, set[Target]]] = []
 
     i = 0
+    longest_from = index.longest_from
     while i < len(words):
-        for length in range(min(index.longest, len(words) - i), 0, -1):
+        for length in range(min(longest_from.get(words[i], 0), len(words) - i), 0, -1):
             targets = index.phrases.get(words[i : i + length])
             if targets:
                 mentions.append((i, i + length, targets))
@@ -181,7 +188,10 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
             i += 1
 
     concepts: set[str] = set()
+    present = set(words)
     for left, right, concept in index.gapped:
+        if (left and left[0] not in present) or (right and right[0] not in present):
+            continue
         start = _find(words, left, 0)
         if start >= 0 and _find(words, right, start + len(left)) >= 0:
             concepts.add(concept)

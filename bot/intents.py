@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from math import exp, tanh
 
 from .entities import Reading
-from .model import IntentSpec, Language
+from .model import Language
 
 
 @dataclass(frozen=True)
@@ -80,20 +80,32 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
     return f
 
 
-def _allowed(spec: IntentSpec, f: dict[str, float]) -> bool:
-    if any(f.get(name) for name in spec.forbids):
-        return False
-    return all(any(f.get(name) for name in group) for group in spec.requires)
+@dataclass(frozen=True)
+class CompiledIntent:
+    """An IntentSpec as sets and pairs, for scoring without dictionary lookups."""
+
+    id: str
+    forbids: frozenset[str]
+    requires: tuple[frozenset[str], ...]
+    weights: tuple[tuple[str, float], ...]
+
+
+def compile_intents(language: Language) -> tuple[CompiledIntent, ...]:
+    """Built once per knowledge base (the Bot keeps it)."""
+    return tuple(CompiledIntent(spec.id, frozenset(spec.forbids), tuple(frozenset(g) for g in spec.requires),
+                                tuple(spec.weights.items())) for spec in language.intents.values())
 
 
 def rank_intents(reading: Reading, language: Language, context_roles: int = 0,
-                 listed: int = 0, context_level: bool = False) -> Ranking:
+                 listed: int = 0, context_level: bool = False,
+                 compiled: tuple[CompiledIntent, ...] | None = None) -> Ranking:
     f = features_of(reading, context_roles, listed, context_level)
+    present = {name for name, value in f.items() if value}
     scored = []
-    for spec in language.intents.values():
-        if not _allowed(spec, f):
+    for spec in compiled if compiled is not None else compile_intents(language):
+        if not spec.forbids.isdisjoint(present) or not all(not g.isdisjoint(present) for g in spec.requires):
             continue
-        score = sum(weight * f.get(name, 0.0) for name, weight in spec.weights.items())
+        score = sum((weight * f[name] for name, weight in spec.weights if name in f), 0.0)
         scored.append(Candidate(spec.id, round(score, 3)))
     scored.sort(key=lambda c: -c.score)
     settings = language.settings

@@ -219,6 +219,13 @@ def _spellings(facts: Facts, d: _Docs) -> list[Problem]:
 
 def _role_checks(facts: Facts, d: _Docs) -> list[Problem]:
     out: list[Problem] = []
+    # every skill name's words, by first word, built once: checking each role's
+    # skills_as_written against every skill was roles x skills phrase_key calls
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for skill in facts.skills:
+        key = phrase_key(skill.name)
+        if key:
+            by_first.setdefault(key[0], []).append((key, skill.name))
     path = d.roles_path
     for role in facts.roles:
         node = d.role_nodes.get(role.id)
@@ -248,11 +255,12 @@ def _role_checks(facts: Facts, d: _Docs) -> list[Problem]:
                 f"{where} has 'skills_as_written' but no 'skills'",
             ))
         elif role.skills_as_written:
-            out += _as_written(facts, role, path, _line(node, "skills_as_written"))
+            out += _as_written(facts, role, path, _line(node, "skills_as_written"), by_first)
     return out
 
 
-def _as_written(facts: Facts, role: Role, path: str, line: int) -> list[Problem]:
+def _as_written(facts: Facts, role: Role, path: str, line: int,
+                by_first: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[Problem]:
     """`skills_as_written` is what answers quote; `skills` is what questions match. They
     should name the same skills."""
     out: list[Problem] = []
@@ -264,8 +272,14 @@ def _as_written(facts: Facts, role: Role, path: str, line: int) -> list[Problem]
             out.append(_warn(
                 path, line, f"{where} does not mention {skill_name!r}, one of its 'skills'",
             ))
-    for skill in facts.skills:
-        if skill.name not in role.skills and mentions(written, (skill.name,)):
+    words = phrase_key(written)
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        for key, name in by_first.get(word, ()):
+            if words[i : i + len(key)] == key:
+                found.add(name)
+    for skill in facts.skills:  # in the order of skills.yaml, as before
+        if skill.name in found and skill.name not in role.skills:
             out.append(_warn(
                 path, line, f"{where} mentions {skill.name!r}, which is not in its 'skills'",
             ))

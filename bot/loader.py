@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from .model import (
     Skill,
     Vocabulary,
 )
+from .problems import KnowledgeError, Problem
 from .yamlsource import YamlError, line_of, read_yaml
 
 FACT_FILES = ("roles.yaml", "skills.yaml", "career.yaml", "notes.yaml")
@@ -46,26 +46,6 @@ COMPUTED_FEATURES = (
     "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
     "content", "bias", "work_words", "ctx_level", "two_levels",
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        kind = "warning: " if self.warning else ""
-        return f"{self.path}:{self.line}: {kind}{self.message}"
-
-
-class KnowledgeError(Exception):
-    """The knowledge base has problems; `problems` lists every one of them."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def builtin_dir() -> Path:

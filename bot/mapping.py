@@ -24,6 +24,28 @@ class FrozenMap(Mapping[K, V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    # Mapping's mixins implement these in Python on top of __getitem__ (a try/except per
+    # call); the dict's own methods are C. FrozenMap is on the per-question path.
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def keys(self) -> Any:
+        return self._data.keys()
+
+    def values(self) -> Any:
+        return self._data.values()
+
+    def items(self) -> Any:
+        return self._data.items()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._data == other._data
+        return self._data == other if isinstance(other, dict) else Mapping.__eq__(self, other)
+
     def __repr__(self) -> str:
         return f"FrozenMap({self._data!r})"
 
