@@ -58,6 +58,7 @@ class Composer:
         self.k = knowledge
         self.facts: Facts = knowledge.facts
         self.t = knowledge.language.templates
+        self._all_examples: tuple[str, ...] | None = None
         self._by_intent: dict[str, Callable[[Resolved, Reading], Composed]] = {
             "role_overview": self.role_overview, "role_skills": self.role_skills,
             "role_tasks": self.role_tasks, "role_has_skill": self.role_has_skill,
@@ -517,8 +518,10 @@ class Composer:
         }
 
     def _examples(self, count: int) -> tuple[str, ...]:
-        out = [e for e in (self.example(intent) for intent in self.k.language.intents) if e]
-        return tuple(out[:count]) if count else tuple(out)
+        # the same for every question: built on first use
+        if self._all_examples is None:
+            self._all_examples = tuple(e for e in (self.example(i) for i in self.k.language.intents) if e)
+        return self._all_examples[:count] if count else self._all_examples
 
     def greeting(self, r: Resolved, reading: Reading) -> Composed:
         examples = self._examples(3)
