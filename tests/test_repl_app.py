@@ -84,6 +84,7 @@ def test_banner_says_what_it_knows_and_how_to_get_help_and_leave(bot: Bot, facts
     assert facts.title in banner
     assert f"{sum(r.in_table for r in facts.roles)} roles" in banner
     assert banner.count("•") == 3  # three example questions
+    assert "{" not in banner and "}" not in banner  # filled from the facts, no placeholder left
     assert "/help" in banner and "Ctrl-D" in banner
     assert len(banner.splitlines()) < 24  # one screen
 

@@ -30,9 +30,9 @@ class Command:
 def examples(state: State, count: int = 3) -> list[str]:
     """Example questions from the knowledge base, spread over its intents, each about
     different roles where possible."""
-    intents = state.bot.knowledge.language.intents.values()
-    # a real question, not small talk ("Hi")
-    found = [spec.examples[0] for spec in intents if spec.examples and len(spec.examples[0].split()) > 2]
+    # filled from the facts by the engine; a real question, not small talk ("Hi")
+    filled = (state.bot.composer.example(intent) for intent in state.bot.knowledge.language.intents)
+    found = [e for e in filled if e and len(e.split()) > 2]
     if len(found) <= count:
         return found
     step = len(found) / count
