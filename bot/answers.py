@@ -29,6 +29,7 @@ class Composed:
     facts: tuple[str, ...] = ()  # the notes' phrases the answer quotes
     understood: bool = True
     blocks: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    level: str | None = None  # the level a path answer arrived at (the next step)
 
 
 def fill(template: str, values: dict[str, object]) -> str:
@@ -435,16 +436,31 @@ class Composer:
         elif asked:
             suggestions = tuple(s for rid in asked.roles[:2] for s in self.suggest(
                 ("ask_overview", {"role": self.role(rid).name, "a_role": with_article(self.role(rid).name)})))
+        shown = tuple(rid for level_id in (r.levels or ((asked.id,) if asked else ())) if not r.roles
+                      for rid in self.facts.level_by_id[level_id].roles)
         return Composed("\n".join(lines), tuple(sources), suggestions, facts=tuple(facts),
-                        listed=asked.roles if asked and not r.roles else ())
+                        listed=shown, named_roles=shown)
 
     def career_next(self, r: Resolved, reading: Reading) -> Composed:
         levels = self.facts.levels
         become = "become" in reading.concepts and "next" not in reading.concepts
-        lines, sources, facts = [], ["career"], []
-        for role_id in r.roles[:1]:
+        lines: list[str] = []
+        facts: list[str] = []
+        arrived: str | None = None
+        placed = [(rid, self.level_of(rid)) for rid in r.roles]
+        between = len(reading.roles) >= 2 and len(placed) >= 2 and all(level for _, level in placed)
+        if between:
+            # "can a <role> become a <role>?": the steps of the path between the two
+            (a, la), (b, lb) = placed[0], placed[1]
+            assert la is not None and lb is not None
+            ia, ib = self.facts.level_index(la.id), self.facts.level_index(lb.id)
+            steps = " → ".join(lv.name for lv in levels[min(ia, ib): max(ia, ib) + 1])
+            key = "career_between" if ia < ib else "career_between_same" if ia == ib else "career_between_down"
+            lines.append(self.say(key, role_a=self.role(a).name, role_b=self.role(b).name, level_a=la.name,
+                                  level_b=lb.name, steps=steps))
+            facts += [lv.word for lv in levels[min(ia, ib): max(ia, ib) + 1]]
+        for role_id, level in () if between else placed:
             v = self.role_values(role_id)
-            level = self.level_of(role_id)
             if level is None:
                 lines.append(self.say("career_level_unknown_role", **v))
                 continue
@@ -459,6 +475,7 @@ class Composer:
                 lines.append(self.say("career_next_role", next_level=nxt.name, next_word=nxt.word,
                                       next_roles=join(self.names(nxt.roles)), **v))
                 facts += [nxt.word, *self.names(nxt.roles)]
+                arrived = nxt.id
             else:
                 lines.append(self.say("career_next_last", **v))
                 facts.append(level.word)
@@ -475,10 +492,11 @@ class Composer:
                 lines.append(self.say("career_next_level", level=level.name, next_level=nxt.name,
                                       next_word=nxt.word, next_roles=join(self.names(nxt.roles))))
                 facts.append(nxt.word)
+                arrived = nxt.id
             else:
                 lines.append(self.say("career_next_level_last", level=level.name))
         suggestions = self.role_suggestions(r.roles[0], "ask_next") if r.roles else ()
-        return Composed("\n".join(lines), tuple(sources), suggestions, facts=tuple(facts))
+        return Composed("\n".join(lines), ("career",), suggestions, facts=tuple(facts), level=arrived)
 
     def ml_overview(self, r: Resolved, reading: Reading) -> Composed:
         text = self.say("ml_overview", introduction=" ".join(self.facts.introduction))

@@ -46,6 +46,7 @@ class Resolved:
     # set when the bot must ask which role: the candidates (empty tuple: any role)
     clarify: tuple[str, ...] | None = None
     levels: tuple[str, ...] = ()  # every level the question names
+    own_form: bool = True  # the question said what it asks (not names alone)
     rule: str = "best intent"  # which context rule decided, for --explain
 
 
@@ -96,6 +97,10 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     named = reading.roles or ((picked,) if picked else ())
 
     # 1. answering "which role do you mean?"
+    if context.pending and bare and not named and reading.ordinal is not None and context.listed:
+        # a number that picks nothing: ask again with the same choices
+        return Resolved(context.pending, context.roles if _takes(language, context.pending) == "two" else (),
+                        reading.skills, reading.level, clarify=context.listed, rule="pick out of range")
     if context.pending and bare and named:
         skills = reading.skills or (context.skills if context.pending in SKILL_INTENTS else ())
         takes = _takes(language, context.pending)
@@ -109,13 +114,23 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     # 2. ellipsis: same question, new names
     if bare and _fits(context.intent, reading, named, language):
         return _ellipsis(reading, named, context, language)
+    if bare and reading.bare_heads and context.intent and _takes(language, context.intent) != "none":
+        # "what about a <head word>?": the same question, about a role still to be chosen
+        options = tuple(dict.fromkeys(r for h in reading.bare_heads for r in candidates_for_head.get(h, [])))
+        return Resolved(context.intent, (), reading.skills or context.skills, reading.level,
+                        clarify=options, rule="ellipsis with an ambiguous title")
 
     intent = ranking.best.intent
+    if (intent == "career_next" and not named and reading.pronoun and context.intent == "career_next"
+            and context.level):
+        # "and after that?": one more step from where the last answer arrived
+        return Resolved(intent, (), reading.skills, context.level, rule="a step further along the path")
     takes = _takes(language, intent)
     skills = reading.skills
     level = reading.level
     if takes == "none":
-        return Resolved(intent, reading.roles if intent == "out_of_scope" else (), skills, level)
+        own_form = bool(reading.concepts - language.neutral_concepts) or bool(reading.unknown_roles)
+        return Resolved(intent, reading.roles if intent == "out_of_scope" else (), skills, level, own_form=own_form)
 
     roles = named
     if takes == "two" and len(roles) < 2:
@@ -140,7 +155,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
     if intent in LEVEL_INTENTS and level and not reading.pronoun:
         return Resolved(intent, (), skills, level, levels=reading.levels, rule="a level, not a role")
-    if intent in LEVEL_INTENTS and context.level and not context.roles:
+    if intent in LEVEL_INTENTS and context.level and not reading.pronoun:
         return Resolved(intent, (), skills, context.level, rule="the level of the conversation")
     if context.roles:
         roles = context.roles
@@ -183,19 +198,28 @@ def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, langua
 
 
 def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, ...],
-                 listed: tuple[str, ...]) -> Context:
-    """The context after answering. An out-of-scope turn keeps what came before it (but
-    remembers its question form); an answer naming exactly one role makes it the referent."""
+                 listed: tuple[str, ...], answer_level: str | None = None) -> Context:
+    """The context after answering.
+
+    An out-of-scope turn keeps what came before it: an open clarifying question stays open,
+    and its question form is remembered only when it had one of its own (a follow-up that
+    was not understood does not replace the question it followed). An answer naming exactly
+    one role makes it the referent of "they"; a question naming none refers on to the roles
+    its answer named ("which roles use X?" -> "what level are they?"). `answer_level` is where
+    a path answer arrived ("what comes after X?" -> Y's level), for "and after that?"."""
     if resolved.clarify is not None:
         return replace(context, pending=resolved.intent, listed=resolved.clarify or context.listed,
                        intent=resolved.intent, roles=resolved.roles or context.roles)
     if resolved.intent == "out_of_scope":
         # keeps the conversation, but a known role it names becomes what "they" refers to
-        return replace(context, intent="out_of_scope", pending=None, roles=resolved.roles or context.roles,
-                       recent=_remember(context.recent, resolved.roles))
-    roles = answer_roles if len(answer_roles) == 1 else (resolved.roles or context.roles)
+        return replace(context, intent="out_of_scope" if resolved.own_form else context.intent,
+                       roles=resolved.roles or context.roles, recent=_remember(context.recent, resolved.roles))
+    if len(answer_roles) == 1 or (answer_roles and not resolved.roles):
+        roles = answer_roles
+    else:
+        roles = resolved.roles or context.roles
     return Context(
-        roles=roles, skills=resolved.skills or context.skills, level=resolved.level,
+        roles=roles, skills=resolved.skills or context.skills, level=answer_level or resolved.level,
         intent=resolved.intent, listed=listed or context.listed, pending=None,
         recent=_remember(context.recent, roles),
     )

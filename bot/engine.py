@@ -92,7 +92,7 @@ class Bot:
             composed = self.composer.compose(resolved, reading)
             if resolved.intent != "out_of_scope" and confidence < self.did_you_mean_below:
                 composed = self._did_you_mean(composed, reading, ranking, resolved)
-        new_context = next_context(context, resolved, composed.named_roles, composed.listed)
+        new_context = next_context(context, resolved, composed.named_roles, composed.listed, composed.level)
         notice = f"(Your question was cut to its first {MAX_QUESTION_CHARS} characters.)" if cut else None
         roles = () if resolved.clarify is not None else resolved.roles
         return Answer(

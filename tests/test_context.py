@@ -112,3 +112,45 @@ def test_next_after_a_level_question_follows_the_level(bot):
     a = talk(bot, "which roles are senior", "what comes next")[-1]
     assert a.intent == "career_next" and a.level == "senior"
     assert "Leadership" in a.text
+
+
+def test_they_after_an_answer_naming_several_roles(bot):
+    answers = talk(bot, "which roles use tensorflow?", "what level are they?", "what do they do")
+    assert set(answers[1].roles) == {"ml_engineer", "computer_vision_engineer"}
+    assert answers[1].intent == "career_level" and answers[2].intent == "role_overview"
+
+
+def test_and_after_that_walks_up_the_path(bot):
+    answers = talk(bot, "what comes after junior ml engineer?", "and after that?", "and after that?",
+                   "and after that?")
+    assert [a.level for a in answers[1:]] == ["mid", "senior", "leadership"]
+    assert "Leadership" in answers[2].text and "nothing after" in answers[3].text
+
+
+def test_path_between_two_named_roles(bot):
+    a = bot.answer("can a data scientist become head of ai")
+    assert a.intent == "career_next" and a.roles == ("data_scientist", "head_of_ai")
+    assert "Entry Level → Mid Level → Senior Level → Leadership" in a.text
+
+
+def test_a_follow_up_not_understood_does_not_replace_the_question(bot):
+    answers = talk(bot, "what skills does an ml engineer need", "and for blorpers?", "and for data scientists?")
+    assert answers[1].intent == "out_of_scope"
+    assert answers[2].intent == "role_skills" and answers[2].roles == ("data_scientist",)
+
+
+def test_clarification_survives_an_out_of_scope_turn(bot):
+    answers = talk(bot, "what does an engineer do?", "what's the weather like", "2")
+    assert answers[2].intent == "role_overview" and len(answers[2].roles) == 1
+
+
+def test_a_number_out_of_range_asks_again(bot):
+    answers = talk(bot, "what does an engineer do?", "9")
+    assert answers[1].roles == () and answers[1].context.listed == answers[0].context.listed
+    assert "1." in answers[1].text
+
+
+def test_ellipsis_with_an_ambiguous_title_keeps_the_question(bot):
+    answers = talk(bot, "what skills does a data scientist need", "what about a scientist?", "2")
+    assert answers[1].intent == "role_skills" and answers[1].roles == ()
+    assert answers[2].intent == "role_skills" and len(answers[2].roles) == 1
