@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .context import Resolved
 from .entities import Reading
@@ -17,6 +17,8 @@ from .model import Facts, Knowledge, Level, Role
 from .normalise import stem
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# conversation, not questions about the notes: never offered as example questions
+SMALL_TALK_INTENTS = frozenset({"greeting", "thanks", "goodbye", "help", "out_of_scope"})
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,15 @@ class Composer:
         return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), suggestions, facts=tuple(facts))
 
     def role_compare(self, r: Resolved, reading: Reading) -> Composed:
+        composed = self._compare_two(r, reading)
+        if len(r.roles) > 2:
+            rest = self.say("role_compare_more", roles=join(self.names(r.roles[2:])), role=self.role(r.roles[0]).name)
+            return replace(composed, text=composed.text + "\n" + rest, suggestions=tuple(
+                self.say("ask_compare", a_role=with_article(self.role(r.roles[0]).name),
+                         an_other=with_article(self.role(other).name)) for other in r.roles[2:]) + composed.suggestions)
+        return composed
+
+    def _compare_two(self, r: Resolved, reading: Reading) -> Composed:
         if len(r.roles) < 2:  # only reachable with a knowledge base whose compare takes fewer roles
             others = tuple(role.id for role in self.facts.roles if role.id not in r.roles)
             return self.clarify(Resolved(r.intent, r.roles, r.skills, r.level, clarify=others))
@@ -253,6 +264,9 @@ class Composer:
         ]
         if ra.in_table and rb.in_table:
             lines.append(self.say("role_compare_shared", shared=join(shared) or self.say("nothing")))
+        else:
+            unlisted = [role.name for role in (ra, rb) if not role.in_table]
+            lines.append(self.say("role_compare_shared_unknown", roles=join(unlisted)))
         for role in (ra, rb):
             own = [s for s in role.skills if s not in shared]
             if role.in_table:
@@ -272,13 +286,17 @@ class Composer:
     def roles_doing(self, words: Iterable[str]) -> list[tuple[Role, list[str]]]:
         """Roles whose focus or tasks share a stem with `words`, with the phrases that do."""
         stems = {stem(w) for w in words}
-        out = []
+        scored = []
         for role in self.facts.roles:
-            phrases = [text for text in (role.focus or "", *role.tasks)
-                       if stems & {stem(w.lower()) for w in re.findall(r"[^\W_]+", text)}]
-            if phrases:
-                out.append((role, phrases))
-        return out
+            texts = (role.focus or "", *role.tasks)
+            hits = [stems & {stem(w.lower()) for w in re.findall(r"[^\W_]+", text)} for text in texts]
+            matched = set().union(*hits)
+            if matched:
+                scored.append((len(matched), role, [t for t, h in zip(texts, hits, strict=True) if h]))
+        # only the roles matching the most of the words: a role matching two of them beats
+        # one whose focus happens to share a single word
+        best = max((n for n, _, _ in scored), default=0)
+        return [(role, phrases) for n, role, phrases in scored if n == best]
 
     def roles_for_work(self, r: Resolved, reading: Reading) -> Composed:
         found = self.roles_doing(reading.work_words)
@@ -425,6 +443,15 @@ class Composer:
                 lines.append(self.say(key, level_others=join(others), **v))
             sources.append(f"career/{level.id}")
             facts.append(level.word)
+        placed = [(self.facts.level_index(lv.id), rid) for rid in r.roles if (lv := self.level_of(rid))]
+        if len(placed) >= 2:
+            # several roles: say which the path places furthest along, which two levels leave unsaid
+            top = max(index for index, _ in placed)
+            if all(index == top for index, _ in placed):
+                lines.append(self.say("career_level_same", level=self.facts.levels[top].name))
+            else:
+                tops = [self.role(rid).name for index, rid in placed if index == top]
+                lines.append(self.say("career_level_most_senior", roles=join(tops), level=self.facts.levels[top].name))
         for level_id in (r.levels or ((asked.id,) if asked else ())) if not r.roles else ():
             shown = self.facts.level_by_id[level_id]
             lines.append(self.say("career_level_level", **self._level_values(shown)))
@@ -436,10 +463,10 @@ class Composer:
         elif asked:
             suggestions = tuple(s for rid in asked.roles[:2] for s in self.suggest(
                 ("ask_overview", {"role": self.role(rid).name, "a_role": with_article(self.role(rid).name)})))
-        shown = tuple(rid for level_id in (r.levels or ((asked.id,) if asked else ())) if not r.roles
+        named = tuple(rid for level_id in (r.levels or ((asked.id,) if asked else ())) if not r.roles
                       for rid in self.facts.level_by_id[level_id].roles)
         return Composed("\n".join(lines), tuple(sources), suggestions, facts=tuple(facts),
-                        listed=shown, named_roles=shown)
+                        listed=named, named_roles=named)
 
     def career_next(self, r: Resolved, reading: Reading) -> Composed:
         levels = self.facts.levels
@@ -536,9 +563,10 @@ class Composer:
         }
 
     def _examples(self, count: int) -> tuple[str, ...]:
-        # the same for every question: built on first use
+        # the same for every question: built on first use; questions, not small talk
         if self._all_examples is None:
-            self._all_examples = tuple(e for e in (self.example(i) for i in self.k.language.intents) if e)
+            self._all_examples = tuple(e for e in (self.example(i) for i in self.k.language.intents
+                                                   if i not in SMALL_TALK_INTENTS) if e)
         return self._all_examples[:count] if count else self._all_examples
 
     def greeting(self, r: Resolved, reading: Reading) -> Composed:

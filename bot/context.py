@@ -147,7 +147,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         others = tuple(r for r in (role_words or {}) if r not in roles)
         return Resolved(intent, roles, skills, level, clarify=others if roles else (), rule="compare needs two roles")
     if roles:
-        return Resolved(intent, roles[:2] if takes == "two" else roles, skills, level)
+        return Resolved(intent, roles, skills, level)
     if reading.bare_heads:
         options = tuple(dict.fromkeys(r for h in reading.bare_heads for r in candidates_for_head.get(h, [])))
         if len(options) == 1:

@@ -25,6 +25,8 @@ _APOSTROPHES = re.compile(r"(?<=\w)['’‘`](?=\w)")
 
 
 _SEPARATING = frozenset({"Cc", "Cs", "Co", "Zl", "Zp"})
+# format characters that stand for a space between words (zero width space, word joiner, BOM)
+_INVISIBLE_SPACES = frozenset("\u200b\u2060\ufeff")
 
 
 def clean_text(raw: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
@@ -42,7 +44,8 @@ def clean_text(raw: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
         # invisible format characters (soft hyphen, zero-width space, joiners, direction
         # marks) vanish, so they cannot split a word; other controls separate words
         text = "".join(
-            "" if unicodedata.category(ch) == "Cf" else " " if unicodedata.category(ch) in _SEPARATING else ch
+            " " if ch in _INVISIBLE_SPACES or unicodedata.category(ch) in _SEPARATING
+            else "" if unicodedata.category(ch) == "Cf" else ch
             for ch in text
         )
         text = " ".join(text.split())

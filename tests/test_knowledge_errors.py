@@ -105,7 +105,7 @@ CASES: list[tuple[str, str, str, str, str, int | str | None]] = [
      r"unknown key 'focsu'", None),
     ("missing key", ROLES, "  - id: ml_engineer\n    name: Machine Learning Engineer\n",
      "  - id: ml_engineer\n", r"role 1 is missing 'name'", None),
-    ("wrong type", ROLES, "    tasks: [Build recommendation engines, Deploy predictive models]",
+    ("wrong type", ROLES, "    tasks: [Build recommendation engines, deploy predictive models]",
      "    tasks: {a: 1}", r"'tasks' must be a list, got a mapping", None),
     ("wrong top-level type", CAREER, "levels:\n", "levels: 3\nold_levels:\n",
      r"'levels' must be a list", None),

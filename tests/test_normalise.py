@@ -67,7 +67,9 @@ def test_unknown_words_far_from_the_vocabulary_stay():
 
 
 def test_invisible_characters_inside_a_word_do_not_split_it():
-    assert clean_text("data sci\u00adentist engi\u200bneer")[0] == "data scientist engineer"
+    # soft hyphen and joiners vanish; a zero width space stands for a space
+    assert clean_text("data sci\u00adentist engi\u200dneer")[0] == "data scientist engineer"
+    assert clean_text("an\u200bnlp")[0] == "an nlp"
 
 
 def test_eight_bit_escape_sequences_leave_no_residue():
