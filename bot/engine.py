@@ -15,6 +15,16 @@ from .model import Knowledge
 from .normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
 from .problems import KnowledgeError, Problem
 
+# every {name} the answers fill in; a template naming another is a mistake caught on load
+TEMPLATE_FIELDS = frozenset({
+    "a_last_role", "a_level_word", "a_role", "an_other", "asked_word", "before", "choices", "common_line",
+    "count", "covers", "end_level", "evidence", "examples", "example", "field", "first_level_word", "focus_a",
+    "focus_b", "focus", "introduction", "level_a", "level_b", "level_others", "level_roles", "level_word",
+    "level", "matched", "next_level", "next_roles", "next_word", "number", "other_skill", "path_place",
+    "question", "role_a", "role_b", "roles", "role", "shared", "skill_list", "skills_as_written", "skills",
+    "skill", "start_level", "steps", "task_list", "tasks_a", "tasks_b", "tasks", "title", "words",
+})
+
 REQUIRED_TEMPLATES = (
     "role_overview", "role_overview_path_only", "role_skills", "role_skills_path_only", "role_tasks",
     "role_tasks_path_only", "role_has_skill_yes", "role_has_skill_no", "career_level_role",

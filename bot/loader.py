@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,20 @@ COMPUTED_FEATURES = (
     "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
     "content", "bias", "work_words", "ctx_level", "two_levels",
 )
+
+
+def template_problems(text: str, fields: frozenset[str]) -> list[str]:
+    """What is wrong with the {placeholders} of one template: unknown names, stray braces."""
+    problems = []
+    for match in re.finditer(r"\{([^{}]*)\}", text):
+        name = match.group(1)
+        if not re.fullmatch(r"[a-z_]+", name):
+            problems.append(f"{{{name}}} is not a placeholder (names are lower_snake_case)")
+        elif name not in fields:
+            problems.append(f"unknown placeholder {{{name}}}")
+    if re.sub(r"\{[^{}]*\}", "", text).count("{") or re.sub(r"\{[^{}]*\}", "", text).count("}"):
+        problems.append("a brace without its pair")
+    return problems
 
 
 def builtin_dir() -> Path:
@@ -426,12 +441,15 @@ def _build_language(docs: dict[str, tuple[str, Any]], c: _Checker) -> Language |
     if raw_templates is not None:
         # checked here rather than only when the engine is built, so that the problem has
         # its file and line and comes with all the others
-        from .engine import REQUIRED_TEMPLATES
+        from .engine import REQUIRED_TEMPLATES, TEMPLATE_FIELDS
 
         tdoc = docs["templates.yaml"][1]
         for key in REQUIRED_TEMPLATES:
             if key not in raw_templates:
                 c.add(tpath, line_of(tdoc, "templates"), f"missing template {key!r}")
+        for key, text in templates.items():
+            for problem in template_problems(text, TEMPLATE_FIELDS):
+                c.add(tpath, line_of(raw_templates, key), f"template {key!r}: {problem}")
     settings: dict[str, float] = {}
     ipath, idoc = docs["intents.yaml"]
     raw_settings = idoc.get("settings") if isinstance(idoc, dict) else None

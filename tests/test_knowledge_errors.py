@@ -317,3 +317,20 @@ def test_python_m_bot_debug_prints_a_traceback(tmp_path: Path) -> None:
     done = _python_m_bot(["ask", "--debug", "--knowledge", str(kb), "hi"], tmp_path)
     assert done.returncode != 0
     assert "Traceback" in done.stderr and "KnowledgeError" in done.stderr
+
+
+def test_template_placeholders_are_checked(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    kb = tmp_path / "kb"
+    shutil.copytree("knowledge", kb)
+    path = kb / "language" / "templates.yaml"
+    path.write_text(path.read_text().replace("Key skills of {a_role}", "Key skills of {a_rolez} {0} {a_role"))
+    run = subprocess.run([sys.executable, "-m", "bot", "--knowledge", str(kb), "validate"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "templates.yaml:" in run.stderr and "unknown placeholder {a_rolez}" in run.stderr
+    assert "{0} is not a placeholder" in run.stderr and "brace without its pair" in run.stderr
+    assert "Traceback" not in run.stderr
