@@ -325,7 +325,7 @@ def test_template_placeholders_are_checked(tmp_path):
     import sys
 
     kb = tmp_path / "kb"
-    shutil.copytree("knowledge", kb)
+    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", kb)
     path = kb / "language" / "templates.yaml"
     path.write_text(path.read_text().replace("Key skills of {a_role}", "Key skills of {a_rolez} {0} {a_role"))
     run = subprocess.run([sys.executable, "-m", "bot", "--knowledge", str(kb), "validate"],
