@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -178,25 +179,35 @@ def _write(kind: str, root: str, key: str, obj: object) -> None:
                 pass
 
 
+def _cached(kind: str, knowledge_dir: str | None, wanted: type, build: Callable[[], Any]) -> Any:
+    """An object of type `wanted` from the cache entry `kind` for the knowledge directory,
+    or built (and stored) when there is none or the knowledge or the code changed."""
+    root = resolve_dir(knowledge_dir)
+    key = cache_key(root) if enabled() else None
+    if key is not None:
+        obj = _read(_entry_path(kind, root, key), key)
+        if isinstance(obj, wanted):
+            return obj
+    obj = build()
+    if key is not None:
+        _write(kind, root, key, obj)
+    return obj
+
+
 def load_cached(knowledge_dir: str | None) -> Knowledge:
     """The knowledge base, from the cache when its files have not changed.
 
     Raises `bot.loader.KnowledgeError` exactly as `load_knowledge` does."""
-    root = resolve_dir(knowledge_dir)
-    key = cache_key(root) if enabled() else None
-    if key is not None:
-        from .model import Knowledge
+    from .model import Knowledge
 
-        obj = _read(_entry_path("knowledge", root, key), key)
-        if isinstance(obj, Knowledge):
-            return obj
-    from .loader import load_knowledge
-    from .loader import resolve_dir as loader_resolve_dir
+    def build() -> Knowledge:
+        from .loader import load_knowledge
+        from .loader import resolve_dir as loader_resolve_dir
 
-    knowledge = load_knowledge(loader_resolve_dir(knowledge_dir))
-    if key is not None:
-        _write("knowledge", root, key, knowledge)
-    return knowledge
+        return load_knowledge(loader_resolve_dir(knowledge_dir))
+
+    result: Knowledge = _cached("knowledge", knowledge_dir, Knowledge, build)
+    return result
 
 
 def load_bot(knowledge_dir: str | None) -> Bot:
@@ -207,13 +218,5 @@ def load_bot(knowledge_dir: str | None) -> Bot:
     holds no per-question memo (the typo-correction cache starts empty, as it would)."""
     from .engine import Bot
 
-    root = resolve_dir(knowledge_dir)
-    key = cache_key(root) if enabled() else None
-    if key is not None:
-        obj = _read(_entry_path("bot", root, key), key)
-        if isinstance(obj, Bot):
-            return obj
-    bot = Bot(load_cached(knowledge_dir))
-    if key is not None:
-        _write("bot", root, key, bot)
-    return bot
+    result: Bot = _cached("bot", knowledge_dir, Bot, lambda: Bot(load_cached(knowledge_dir)))
+    return result
