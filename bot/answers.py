@@ -595,12 +595,22 @@ class Composer:
         return Composed(text, (), tuple(dict.fromkeys(suggestions))[:4], understood=False)
 
     def nearest_roles(self, phrase: str, limit: int = 2) -> list[str]:
-        from rapidfuzz import fuzz, process, utils
+        """Known roles closest to a title the notes do not cover: sharing its specific words
+        first ("data" of "data engineer"), the job-title word last, then by spelling."""
+        from rapidfuzz import fuzz, utils
 
-        choices = {r.id: r.name.split("(")[0] for r in self.facts.roles}
-        found = process.extract(phrase, choices, scorer=fuzz.token_sort_ratio,
-                                processor=utils.default_process, limit=limit, score_cutoff=40)
-        return [key for _, _, key in found]
+        heads = self.k.language.vocabulary.role_head_words
+        words = set(utils.default_process(phrase).split())
+        scored = []
+        for role in self.facts.roles:
+            name = utils.default_process(role.name.split("(")[0])
+            shared = words & set(name.split())
+            spelling = fuzz.token_sort_ratio(phrase, name, processor=utils.default_process)
+            score = 100 * len(shared - heads) + 10 * len(shared & heads) + spelling / 10
+            if shared or score >= 5:
+                scored.append((score, role.id))
+        scored.sort(key=lambda x: -x[0])
+        return [rid for _, rid in scored[:limit]]
 
     def clarify(self, r: Resolved) -> Composed:
         assert r.clarify is not None
