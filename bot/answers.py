@@ -203,12 +203,25 @@ class Composer:
     def role_tasks(self, r: Resolved, reading: Reading) -> Composed:
         return self._role_list(r, "tasks")
 
+    @staticmethod
+    def asked_skills(r: Resolved, reading: Reading) -> tuple[str, ...]:
+        """The skills a yes/no question asks about: known ones, else the words nothing else
+        explained ("<X>" in "do these jobs need <X>?"), as the user typed them."""
+        if r.skills:
+            return r.skills
+        return (" ".join(reading.unexplained),) if reading.unexplained and reading.yes_no else ()
+
     def role_has_skill(self, r: Resolved, reading: Reading) -> Composed:
+        skills = self.asked_skills(r, reading)
+        if not r.roles:
+            return self.clarify(replace(r, clarify=()))
+        if not skills:  # nothing to check: say what the role's skills are
+            return self.role_skills(r, reading)
         lines, sources, facts = [], [], []
         for role_id in r.roles:
             role = self.role(role_id)
             v = self.role_values(role_id)
-            for skill in r.skills:
+            for skill in skills:
                 v["skill"] = skill
                 line = self.common_line(skill)
                 if not role.in_table:
@@ -391,7 +404,7 @@ class Composer:
 
     def common_skills(self, r: Resolved, reading: Reading) -> Composed:
         lines = []
-        for skill in r.skills:
+        for skill in self.asked_skills(r, reading):
             line = self.common_line(skill)
             if line:
                 lines.append(self.say("common_skills_yes", skill=skill, common_line=line))
@@ -596,7 +609,7 @@ class Composer:
 
     def nearest_roles(self, phrase: str, limit: int = 2) -> list[str]:
         """Known roles closest to a title the notes do not cover: sharing its specific words
-        first ("data" of "data engineer"), the job-title word last, then by spelling."""
+        first ("<word>" of "<word> <head word>"), the job-title word last, then by spelling."""
         from rapidfuzz import fuzz, utils
 
         heads = self.k.language.vocabulary.role_head_words

@@ -47,6 +47,9 @@ class Resolved:
     clarify: tuple[str, ...] | None = None
     levels: tuple[str, ...] = ()  # every level the question names
     own_form: bool = True  # the question said what it asks (not names alone)
+    # for an out-of-scope question about a title the notes lack: the question it would be
+    # about a known role ("what does a <title> do?" -> role_overview), for the next follow-up
+    form: str | None = None
     rule: str = "best intent"  # which context rule decided, for --explain
 
 
@@ -129,7 +132,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     skills = reading.skills
     level = reading.level
     if takes == "none":
-        own_form = bool(reading.concepts - language.neutral_concepts) or bool(reading.unknown_roles)
+        own_form = bool(reading.concepts - language.neutral_concepts)
         return Resolved(intent, reading.roles if intent == "out_of_scope" else (), skills, level, own_form=own_form)
 
     roles = named
@@ -184,7 +187,12 @@ def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, langua
     elif takes == "none" and named and intent != "out_of_scope":
         # a role picked after a list ("the 5th"): tell about it
         intent, takes = "role_overview", "many"
+    elif reading.skills and not named and intent not in SKILL_INTENTS and intent != "out_of_scope" and takes != "none":
+        # "what about <skill>?" after a question about a role: does that role use it
+        intent, takes = ("role_has_skill", "many") if context.roles else ("roles_for_skill", "none")
     elif not named and takes != "none":
+        roles = context.roles
+    if not named and not roles and takes != "none" and not (intent in LEVEL_INTENTS and reading.level):
         roles = context.roles
     if takes == "two":
         if len(named) == 1 and context.roles:
@@ -209,10 +217,12 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
     a path answer arrived ("what comes after X?" -> Y's level), for "and after that?"."""
     if resolved.clarify is not None:
         return replace(context, pending=resolved.intent, listed=resolved.clarify or context.listed,
-                       intent=resolved.intent, roles=resolved.roles or context.roles)
+                       intent=resolved.intent, roles=resolved.roles or context.roles,
+                       skills=resolved.skills or context.skills)
     if resolved.intent == "out_of_scope":
         # keeps the conversation, but a known role it names becomes what "they" refers to
-        return replace(context, intent="out_of_scope" if resolved.own_form else context.intent,
+        form = resolved.form or ("out_of_scope" if resolved.own_form else context.intent)
+        return replace(context, intent=form, skills=resolved.skills or context.skills,
                        roles=resolved.roles or context.roles, recent=_remember(context.recent, resolved.roles))
     if len(answer_roles) == 1 or (answer_roles and not resolved.roles):
         roles = answer_roles

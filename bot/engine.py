@@ -4,7 +4,7 @@ are thin shells over it; nothing here prints or imports prompt_toolkit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .answers import Composed, Composer
@@ -70,7 +70,9 @@ class Bot:
         if missing:
             raise KnowledgeError([Problem("templates.yaml", 0, f"missing template {key!r}") for key in missing])
         self.knowledge = knowledge
-        self.normaliser = Normaliser(known_words(knowledge), dict(knowledge.language.vocabulary.rewrites))
+        vocabulary = knowledge.language.vocabulary
+        self.normaliser = Normaliser(known_words(knowledge), dict(vocabulary.rewrites),
+                                     vocabulary.stopwords | vocabulary.pronouns)
         self.index = PhraseIndex(knowledge, self.normaliser)
         self.composer = Composer(knowledge)
         self.intents = compile_intents(knowledge.language)
@@ -89,6 +91,8 @@ class Bot:
                                context.level is not None, self.intents)
         resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head,
                            self.index.role_words)
+        if resolved.intent == "out_of_scope" and reading.unknown_roles and resolved.own_form:
+            resolved = replace(resolved, form=self._form_with_a_known_role(reading, context))
         confidence = ranking.confidence
         if resolved.rule.startswith(("ellipsis", "clarification")):
             # the question borrowed its form from the conversation; trust it as much as the names
@@ -112,6 +116,15 @@ class Bot:
             facts=composed.facts, notice=notice,
             explanation=self._explain(reading, ranking, resolved, composed), blocks=composed.blocks,
         )
+
+    def _form_with_a_known_role(self, reading: Reading, context: Context) -> str | None:
+        """What the question would ask of a role the notes name: the form a follow-up
+        ("what about <known role> then?") keeps. None when it is out of scope anyway."""
+        as_known = replace(reading, unknown_roles=(), roles=("",))
+        alternative = rank_intents(as_known, self.knowledge.language, len(context.roles), len(context.listed),
+                                   context.level is not None, self.intents)
+        best = alternative.best.intent
+        return None if best == "out_of_scope" else best
 
     def _runner_up_question(self, ranking: Ranking, resolved: Resolved) -> str | None:
         for candidate in ranking.candidates[1:3]:

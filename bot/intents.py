@@ -75,6 +75,10 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
         f["unexplained"] = float(len(reading.unexplained))
     if reading.work_words:
         f["work_words"] = 1.0
+    if (reading.yes_no and "has" in reading.concepts and not reading.skills and 1 <= len(reading.unexplained) <= 2
+            and "off_topic" not in reading.concepts):
+        # "do these jobs need <X>?": a yes/no question about a skill the notes never name
+        f["unknown_skill"] = 1.0
     if reading.content:
         f["content"] = float(reading.content)
     return f

@@ -45,7 +45,7 @@ TAKES_ROLES = ("none", "one", "many", "two")
 COMPUTED_FEATURES = (
     "role", "two_roles", "skill_entity", "two_skills", "level_entity", "domain", "bare_head",
     "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
-    "content", "bias", "work_words", "ctx_level", "two_levels",
+    "content", "bias", "work_words", "ctx_level", "two_levels", "unknown_skill",
 )
 
 

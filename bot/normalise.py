@@ -20,7 +20,8 @@ MAX_QUESTION_CHARS = 1000
 _ESCAPES = re.compile(
     r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-_]"
 )
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# a word, with the "++" or "#" of language names kept ("C++", "C#")
+_WORD = re.compile(r"[^\W_]+(?:\+\+|#)?", re.UNICODE)
 _APOSTROPHES = re.compile(r"(?<=\w)['’‘`](?=\w)")
 
 
@@ -90,8 +91,11 @@ class Token:
 class Normaliser:
     """Turns questions into tokens. Built once per knowledge base; cheap per question."""
 
-    def __init__(self, vocabulary: set[str], rewrites: dict[str, str]) -> None:
+    def __init__(self, vocabulary: set[str], rewrites: dict[str, str],
+                 function_words: frozenset[str] = frozenset()) -> None:
         self.vocabulary = frozenset(vocabulary)
+        # a capitalised word is a name ("Rust"): never bent into a function word ("just")
+        self.function_words = function_words
         self.rewrites = dict(rewrites)
         by_length: dict[int, list[str]] = {}
         for word in sorted(self.vocabulary):
@@ -140,6 +144,13 @@ class Normaliser:
             if found:
                 # fewest edits first; among equals the closest in letters shared, then a-z
                 best = min(found, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]), m[0]))[0]
+            elif len(word) >= 6:
+                # two letters swapped for others ("compair"): same start, at most one letter
+                # dropped and one added, and only when a single word is that close
+                near = [w for w in process.extract(word, candidates, scorer=Indel.distance, score_cutoff=2, limit=None)
+                        if w[0][:2] == word[:2]]
+                if len(near) == 1:
+                    best = near[0][0]
         if len(self._corrections) < 50_000:
             self._corrections[word] = best
         return best
@@ -161,6 +172,8 @@ class Normaliser:
                 out.append(Token(word, typed))
                 continue
             fixed = self.correct(word)
+            if fixed is not None and typed[:1].isupper() and out and fixed in self.function_words:
+                fixed = None
             if fixed is None:
                 out.append(Token(word, typed))
             else:

@@ -154,3 +154,29 @@ def test_ellipsis_with_an_ambiguous_title_keeps_the_question(bot):
     answers = talk(bot, "what skills does a data scientist need", "what about a scientist?", "2")
     assert answers[1].intent == "role_skills" and answers[1].roles == ()
     assert answers[2].intent == "role_skills" and len(answers[2].roles) == 1
+
+
+def test_follow_up_after_an_unknown_title_keeps_its_question_form(bot):
+    answers = talk(bot, "what does a data engineer do?", "what about an MLOps engineer then?")
+    assert answers[0].intent == "out_of_scope"
+    assert answers[1].intent == "role_overview" and answers[1].roles == ("mlops_engineer",)
+    answers = talk(bot, "does a data analyst use Docker?", "what about an MLOps engineer?")
+    assert answers[1].intent == "role_has_skill" and answers[1].skills == ("Docker",)
+
+
+def test_follow_up_after_an_off_topic_question_stays_out_of_scope(bot):
+    answers = talk(bot, "how much does an nlp engineer earn?", "and for computer vision engineers?")
+    assert answers[1].intent == "out_of_scope"
+
+
+def test_skill_alone_after_a_role_question_asks_whether_it_uses_it(bot):
+    answers = talk(bot, "what does an NLP engineer do?", "what about spaCy?", "and for a CV engineer?")
+    assert answers[1].intent == "role_has_skill" and answers[1].skills == ("SpaCy",)
+    assert answers[2].intent == "role_has_skill" and answers[2].roles == ("computer_vision_engineer",)
+    assert "not" in answers[2].text.lower()
+
+
+def test_clarified_has_skill_keeps_the_skill(bot):
+    answers = talk(bot, "does the engineer use PyTorch?", "computer vision")
+    assert answers[1].intent == "role_has_skill" and answers[1].skills == ("PyTorch",)
+    assert answers[1].text.lower().startswith("yes")

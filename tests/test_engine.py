@@ -42,3 +42,15 @@ def test_answers_are_deterministic(bot):
     first = bot.answer("i know pytorch and opencv, what fits me")
     again = bot.answer("i know pytorch and opencv, what fits me")
     assert first.to_json() == again.to_json()
+
+
+def test_yes_no_about_a_skill_the_notes_never_name(bot):
+    a = bot.answer("do ML jobs need SQL?")
+    assert a.intent == "common_skills" and a.text.startswith("No") and "SQL" in a.text
+    b = bot.answer("does a data scientist need SQL?")
+    assert b.intent == "role_has_skill" and b.text.startswith("No") and "SQL" in b.text
+
+
+def test_a_capitalised_name_is_not_bent_into_a_function_word(bot):
+    a = bot.answer("do ML jobs need Rust?")
+    assert "Rust" in a.text
