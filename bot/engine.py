@@ -4,6 +4,7 @@ are thin shells over it; nothing here prints or imports prompt_toolkit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,7 +51,7 @@ class Answer:
     understood: bool = True  # False: out of scope or a clarifying question (exit 1)
     facts: tuple[str, ...] = ()  # the notes' phrases the answer quotes
     notice: str | None = None  # e.g. the question was cut to the length limit
-    explanation: dict[str, Any] = field(default_factory=dict, compare=False)
+    explanation: Mapping[str, Any] = field(default_factory=dict, compare=False)
     blocks: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -154,14 +155,39 @@ class Bot:
         resolved = Resolved("out_of_scope", resolved.roles, resolved.skills, resolved.level, rule="too unsure")
         return resolved, Composed(self.composer.say("suggest_only"), (), tuple(options), understood=False)
 
-    def _explain(self, reading: Reading, ranking: Ranking, resolved: Resolved, composed: Composed) -> dict[str, Any]:
-        return {
-            "candidates": [{"intent": c.intent, "score": c.score} for c in ranking.candidates[:5]],
-            "margin": round(ranking.margin, 3),
-            "rule": resolved.rule,
-            "mentions": [{"kind": m.kind, "name": m.key or m.kind, "words": m.words} for m in reading.mentions],
-            "corrections": [{"typed": a, "read_as": b} for a, b in reading.corrections],
-            "unexplained": list(reading.unexplained),
-            "unknown_roles": list(reading.unknown_roles),
-            "sources": list(composed.sources),
-        }
+    def _explain(self, reading: Reading, ranking: Ranking, resolved: Resolved, composed: Composed) -> Explanation:
+        return Explanation(reading, ranking, resolved, composed)
+
+
+class Explanation(Mapping[str, Any]):
+    """Why an answer came out as it did (for --explain, /why, test reports). A mapping built
+    only when read: most answers are never explained, and building it is a few per cent of
+    a question's cost."""
+
+    def __init__(self, reading: Reading, ranking: Ranking, resolved: Resolved, composed: Composed) -> None:
+        self._parts = (reading, ranking, resolved, composed)
+        self._data: dict[str, Any] | None = None
+
+    def _built(self) -> dict[str, Any]:
+        if self._data is None:
+            reading, ranking, resolved, composed = self._parts
+            self._data = {
+                "candidates": [{"intent": c.intent, "score": c.score} for c in ranking.candidates[:5]],
+                "margin": round(ranking.margin, 3),
+                "rule": resolved.rule,
+                "mentions": [{"kind": m.kind, "name": m.key or m.kind, "words": m.words} for m in reading.mentions],
+                "corrections": [{"typed": a, "read_as": b} for a, b in reading.corrections],
+                "unexplained": list(reading.unexplained),
+                "unknown_roles": list(reading.unknown_roles),
+                "sources": list(composed.sources),
+            }
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._built()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Questions are cut to this many characters; the answer says so.
 MAX_QUESTION_CHARS = 1000
@@ -66,6 +67,7 @@ def _is_name_letter(word: str) -> bool:
     return len(word) == 1 and word.isupper()
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A rough stem for comparing a user's words with the notes' ("defining" ~ "define",
     "deployment" ~ "deploy"). Only used to decide whether a word relates to the notes."""
@@ -103,6 +105,9 @@ class Normaliser:
                 by_length.setdefault(len(word), []).append(word)
         self._by_length = by_length
         self._corrections: dict[str, str | None] = {}
+        # the tokens of each word as typed (and whether it opened the question): questions
+        # repeat words, and a word's reading never changes for one knowledge base
+        self._word_memo: dict[tuple[str, bool], tuple[Token, ...]] = {}
 
     def fold(self, word: str) -> str:
         """Lower-case and fold a plural onto a singular the vocabulary knows."""
@@ -157,25 +162,30 @@ class Normaliser:
 
     def tokens(self, text: str) -> tuple[Token, ...]:
         out: list[Token] = []
-        for typed in split_words(text):
-            lower = typed.lower()
-            # a lone capital letter is a name, never chat-speak for "are"
-            if _is_name_letter(typed):
-                out.append(Token(lower, typed))
-                continue
-            rewritten = self.rewrites.get(lower)
-            if rewritten is not None:
-                out.extend(Token(self.fold(part), typed) for part in rewritten.split())
-                continue
-            word = self.fold(lower)
-            if word in self.vocabulary or not word.isalpha():
-                out.append(Token(word, typed))
-                continue
-            fixed = self.correct(word)
-            if fixed is not None and typed[:1].isupper() and out and fixed in self.function_words:
-                fixed = None
-            if fixed is None:
-                out.append(Token(word, typed))
-            else:
-                out.append(Token(self.fold(fixed), typed, corrected=True))
+        for index, typed in enumerate(split_words(text)):
+            key = (typed, index == 0)
+            found = self._word_memo.get(key)
+            if found is None:
+                found = self._word_tokens(typed, index == 0)
+                if len(self._word_memo) < 50_000:
+                    self._word_memo[key] = found
+            out.extend(found)
         return tuple(out)
+
+    def _word_tokens(self, typed: str, first: bool) -> tuple[Token, ...]:
+        lower = typed.lower()
+        # a lone capital letter is a name, never chat-speak for "are"
+        if _is_name_letter(typed):
+            return (Token(lower, typed),)
+        rewritten = self.rewrites.get(lower)
+        if rewritten is not None:
+            return tuple(Token(self.fold(part), typed) for part in rewritten.split())
+        word = self.fold(lower)
+        if word in self.vocabulary or not word.isalpha():
+            return (Token(word, typed),)
+        fixed = self.correct(word)
+        if fixed is not None and typed[:1].isupper() and not first and fixed in self.function_words:
+            fixed = None
+        if fixed is None:
+            return (Token(word, typed),)
+        return (Token(self.fold(fixed), typed, corrected=True),)
