@@ -151,8 +151,43 @@ def _read_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[tuple
         yield text.rstrip("\n").removesuffix("\r"), cut
 
 
+class _FdReader:
+    """A byte reader over a file descriptor that knows whether a whole line is already
+    waiting, so that answers to a burst of piped questions are written in one go, and an
+    answer is flushed the moment the next question has not arrived yet."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        self.eof = False
+
+    def has_line(self) -> bool:
+        return b"\n" in self.buffer
+
+    def readline(self, limit: int = -1) -> bytes:
+        while not self.eof and b"\n" not in self.buffer and (limit < 0 or len(self.buffer) < limit):
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                self.eof = True
+            self.buffer += chunk
+        end = self.buffer.find(b"\n") + 1 or len(self.buffer)
+        if limit >= 0:
+            end = min(end, limit)
+        line = bytes(self.buffer[:end])
+        del self.buffer[:end]
+        return line
+
+
+_STDIN_READER: _FdReader | None = None
+
+
+def _more_input_waiting() -> bool:
+    return _STDIN_READER is not None and _STDIN_READER.has_line()
+
+
 def _stdin_lines() -> Iterator[tuple[str, bool]]:
     """Lines of stdin as `_read_lines` gives them; no stdin at all (closed) is no lines."""
+    global _STDIN_READER
     stdin = sys.stdin
     if stdin is None:
         return
@@ -162,7 +197,17 @@ def _stdin_lines() -> Iterator[tuple[str, bool]]:
             for line in stdin:
                 yield line.rstrip("\n").removesuffix("\r"), False
             return
-        yield from _read_lines(stream)
+        try:
+            # read the descriptor directly: nothing has read stdin yet, so Python's own
+            # buffer is empty and no byte is skipped
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            fd = -1
+        if fd >= 0:
+            _STDIN_READER = _FdReader(fd)
+            yield from _read_lines(_STDIN_READER)  # type: ignore[arg-type]
+        else:
+            yield from _read_lines(stream)
     except OSError as exc:  # `mlbot chat < some/directory`
         raise UsageError(f"cannot read standard input: {exc.strerror or exc}") from None
 
@@ -228,11 +273,12 @@ def _setup_streams() -> None:
                 pass
 
 
-def _emit(out: TextIO | None, text: str) -> None:
+def _emit(out: TextIO | None, text: str, flush: bool = True) -> None:
     if out is None:  # the stream was closed before we started (`mlbot ask x >&-`)
         return
     out.write(text + "\n")
-    out.flush()  # a consumer reading line by line must never wait for a buffer
+    if flush:  # a consumer reading line by line must never wait for a buffer
+        out.flush()
 
 
 def _say(text: str) -> None:
@@ -242,10 +288,10 @@ def _say(text: str) -> None:
     _emit(sys.stderr, clean_line(text))
 
 
-def _print_answer(answer: Answer, as_json: bool, explain: bool) -> None:
+def _print_answer(answer: Answer, as_json: bool, explain: bool, flush: bool = True) -> None:
     from .render import render_explanation, render_json, render_text
 
-    _emit(sys.stdout, render_json(answer) if as_json else render_text(answer))
+    _emit(sys.stdout, render_json(answer) if as_json else render_text(answer), flush)
     if explain:
         _emit(sys.stderr if as_json else sys.stdout, render_explanation(answer))
     if as_json and answer.notice:
@@ -292,9 +338,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if cut and not answer.notice:
             answer = replace(answer, notice=LINE_CUT_NOTICE)
         context = answer.context
-        _print_answer(answer, args.json, args.explain)
+        more = _more_input_waiting()  # the next question is here already: write both at once
+        _print_answer(answer, args.json, args.explain, flush=not more or args.explain)
         if not args.json:
-            _emit(sys.stdout, "")
+            _emit(sys.stdout, "", flush=not more)
     return status
 
 

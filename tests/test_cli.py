@@ -243,3 +243,21 @@ def test_an_engine_failure_in_ask_is_one_message(capsys: pytest.CaptureFixture[s
 def test_load_bot_gives_a_working_bot() -> None:
     bot = load_bot(None)
     assert bot.answer("hi").intent == "greeting"
+
+
+def test_fd_reader_knows_when_a_whole_line_is_waiting() -> None:
+    import os
+
+    from bot.cli import _FdReader, _read_lines
+
+    r, w = os.pipe()
+    os.write(w, b"first\nsecond\nthi")
+    os.close(w)
+    reader = _FdReader(r)
+    lines = _read_lines(reader)  # type: ignore[arg-type]
+    assert next(lines) == ("first", False)
+    assert reader.has_line()  # "second" is already here: no need to flush before it
+    assert next(lines) == ("second", False)
+    assert not reader.has_line()  # only a partial line left: flush before waiting
+    assert list(lines) == [("thi", False)]
+    os.close(r)
