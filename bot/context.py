@@ -119,9 +119,8 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         return _ellipsis(reading, named, context, language)
     if bare and reading.bare_heads and context.intent and _takes(language, context.intent) != "none":
         # "what about a <head word>?": the same question, about a role still to be chosen
-        options = tuple(dict.fromkeys(r for h in reading.bare_heads for r in candidates_for_head.get(h, [])))
         return Resolved(context.intent, (), reading.skills or context.skills, reading.level,
-                        clarify=options, rule="ellipsis with an ambiguous title")
+                        clarify=_head_options(reading, candidates_for_head), rule="ellipsis with an ambiguous title")
 
     intent = ranking.best.intent
     if (intent == "career_next" and not named and reading.pronoun and context.intent == "career_next"
@@ -152,7 +151,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     if roles:
         return Resolved(intent, roles, skills, level)
     if reading.bare_heads:
-        options = tuple(dict.fromkeys(r for h in reading.bare_heads for r in candidates_for_head.get(h, [])))
+        options = _head_options(reading, candidates_for_head)
         if len(options) == 1:
             return Resolved(intent, options, skills, level, rule="only role with that title")
         return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
@@ -168,6 +167,11 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     return Resolved(intent, (), skills, level, clarify=(), rule="no role given")
 
 
+def _head_options(reading: Reading, candidates_for_head: dict[str, list[str]]) -> tuple[str, ...]:
+    """The roles a bare job-title word could mean, in the knowledge base's order."""
+    return tuple(dict.fromkeys(r for h in reading.bare_heads for r in candidates_for_head.get(h, [])))
+
+
 def _takes(language: Language, intent: str) -> str:
     spec = language.intents.get(intent)
     return spec.takes_roles if spec else "none"
@@ -179,9 +183,7 @@ def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, langua
     skills = reading.skills or (context.skills if intent in SKILL_INTENTS else ())
     level = reading.level
     roles: tuple[str, ...] = named
-    if intent == "career_level" and reading.level and not named:
-        roles = ()
-    elif intent in ("roles_for_skill", "common_skills") and named and not reading.skills:
+    if intent in ("roles_for_skill", "common_skills") and named and not reading.skills:
         # "and <title>?" after "which roles use <skill>?": does that role use it
         intent, takes = "role_has_skill", "many"
     elif takes == "none" and named and intent != "out_of_scope":
@@ -190,10 +192,8 @@ def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, langua
     elif reading.skills and not named and intent not in SKILL_INTENTS and intent != "out_of_scope" and takes != "none":
         # "what about <skill>?" after a question about a role: does that role use it
         intent, takes = ("role_has_skill", "many") if context.roles else ("roles_for_skill", "none")
-    elif not named and takes != "none":
-        roles = context.roles
-    if not named and not roles and takes != "none" and not (intent in LEVEL_INTENTS and reading.level):
-        roles = context.roles
+    if not named and takes != "none" and not (intent in LEVEL_INTENTS and reading.level):
+        roles = context.roles  # names of another kind: the same roles (a level alone asks of the level)
     if takes == "two":
         if len(named) == 1 and context.roles:
             roles = (context.roles[0], named[0])
