@@ -575,6 +575,10 @@ class Composer:
             "first_level_word": self.facts.levels[0].word if self.facts.levels else "",
         }
 
+    def examples(self, count: int) -> tuple[str, ...]:
+        """The first `count` example questions of the knowledge base (all with 0)."""
+        return self._examples(count)
+
     def _examples(self, count: int) -> tuple[str, ...]:
         # the same for every question: built on first use; questions, not small talk
         if self._all_examples is None:

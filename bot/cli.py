@@ -212,34 +212,10 @@ def _stdin_lines() -> Iterator[tuple[str, bool]]:
         raise UsageError(f"cannot read standard input: {exc.strerror or exc}") from None
 
 
-def _is_blank(question: str) -> bool:
-    """Nothing left to answer once escapes, controls and spaces are gone."""
-    from .normalise import clean_text
-
-    return not clean_text(question)[0]
-
-
 # --- answering --------------------------------------------------------------------------
 
-def blank_answer(bot: Bot, context: Context | None = None) -> Answer:
-    """The answer to an empty question: an invitation to ask, out of scope (exit 1), and
-    the conversation's context unchanged (a blank line in chat is not a turn)."""
-    from .context import Context
-
-    base = bot.answer("", context)  # for the engine's example questions (suggestions)
-    facts = bot.knowledge.facts
-    text = (f"Please ask a question. I answer questions about the notes on {facts.title}: "
-            f"they cover {facts.covers}. Type \"help\" for examples.")
-    return replace(base, question="", intent="out_of_scope", confidence=1.0, roles=(), skills=(),
-                   level=None, text=text, sources=(), context=context or Context(),
-                   understood=False, facts=(), notice=None,
-                   explanation={"rule": "empty question", "candidates": [], "sources": []})
-
-
 def answer_question(bot: Bot, question: str, context: Context | None = None) -> Answer:
-    """`bot.answer`, except that a blank question gets `blank_answer`."""
-    if _is_blank(question):
-        return blank_answer(bot, context)
+    """`bot.answer` (which also answers a blank question, leaving the context as it was)."""
     return bot.answer(question, context)
 
 

@@ -32,7 +32,7 @@ REQUIRED_TEMPLATES = (
     "career_level_level", "career_path_step", "career_next_role", "career_next_last", "career_become",
     "role_compare_head", "roles_for_skill", "common_skills_head", "recommend_best", "list_roles_head",
     "list_roles_item", "ml_overview", "summary_head", "greeting", "thanks", "goodbye", "help",
-    "clarify_role", "out_of_scope", "suggest_only", "ask_overview",
+    "clarify_role", "out_of_scope", "suggest_only", "ask_overview", "empty_question",
 )
 
 
@@ -88,6 +88,8 @@ class Bot:
     def answer(self, question: str, context: Context | None = None) -> Answer:
         context = context or Context()
         text, cut, reading = self.read(question)
+        if not text:
+            return self._empty_answer(context)
         ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed),
                                context.level is not None, self.intents)
         resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head,
@@ -117,6 +119,15 @@ class Bot:
             facts=composed.facts, notice=notice,
             explanation=self._explain(reading, ranking, resolved, composed), blocks=composed.blocks,
         )
+
+    def _empty_answer(self, context: Context) -> Answer:
+        """Nothing to answer (blank, or only control characters): an invitation to ask, out of
+        scope (exit 1), and the conversation's context unchanged: a blank line is not a turn."""
+        facts = self.knowledge.facts
+        return Answer(question="", intent="out_of_scope", confidence=1.0, roles=(), skills=(), level=None,
+                      text=self.composer.say("empty_question", title=facts.title, covers=facts.covers),
+                      sources=(), suggestions=self.composer.examples(3), context=context, understood=False,
+                      explanation={"rule": "empty question", "candidates": [], "sources": []})
 
     def _form_with_a_known_role(self, reading: Reading, context: Context) -> str | None:
         """What the question would ask of a role the notes name: the form a follow-up
