@@ -326,6 +326,8 @@ class Composer:
     def roles_for_skill(self, r: Resolved, reading: Reading) -> Composed:
         if not r.skills:
             return self.roles_for_work(r, reading)
+        if "negation" in reading.concepts:
+            return self.roles_without_skill(r)
         lines, found, facts, sources = [], [], [], []
         for skill in r.skills:
             holders = self.roles_with_skill(skill)
@@ -348,6 +350,19 @@ class Composer:
             ("ask_overview", {"role": self.role(h).name, "a_role": with_article(self.role(h).name)})))
         return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), suggestions,
                         named_roles=tuple(found), listed=tuple(found), facts=tuple(facts))
+
+    def roles_without_skill(self, r: Resolved) -> Composed:
+        """"Which roles don't need <skill>?": the described roles whose key skills lack it."""
+        lines, sources = [], []
+        for skill in r.skills:
+            without = [role.name for role in self.facts.roles if role.in_table and skill not in role.skills]
+            lines.append(self.say("roles_without_skill", skill=skill, roles=join(without) or self.say("nothing")))
+            line = self.common_line(skill)
+            if line:
+                lines.append(self.say("roles_for_skill_also_common", skill=skill, common_line=line))
+            sources += [f"roles/{role.id}/skills" for role in self.facts.roles if role.in_table]
+        return Composed("\n".join(lines), tuple(dict.fromkeys(sources)),
+                        self.suggest(*[("ask_roles_for_skill", {"skill": s}) for s in r.skills]))
 
     def recommend_role(self, r: Resolved, reading: Reading) -> Composed:
         # the user's words that are also words of a role's focus or tasks, compared by stem
@@ -488,7 +503,8 @@ class Composer:
         facts: list[str] = []
         arrived: str | None = None
         placed = [(rid, self.level_of(rid)) for rid in r.roles]
-        between = len(reading.roles) >= 2 and len(placed) >= 2 and all(level for _, level in placed)
+        between = ((len(reading.roles) >= 2 or become) and len(placed) >= 2
+                   and all(level for _, level in placed))
         if between:
             # "can a <role> become a <role>?": the steps of the path between the two
             (a, la), (b, lb) = placed[0], placed[1]

@@ -35,6 +35,7 @@ class Context:
     listed: tuple[str, ...] = ()  # roles of the last numbered list, for "the second one"
     pending: str | None = None  # intent waiting for the user to pick a role
     recent: tuple[str, ...] = ()  # roles talked about, latest first ("compare the two")
+    pair: tuple[str, ...] = ()  # the last two or more roles asked about together ("the former")
 
 
 @dataclass(frozen=True)
@@ -60,25 +61,32 @@ def _is_bare(reading: Reading, language: Language) -> bool:
 
 
 def _pick(reading: Reading, context: Context) -> str | None:
-    if reading.ordinal is None or not context.listed:
+    """The role an ordinal picks: of the roles just talked about when there are several
+    ("the former", "the second one" after a comparison), else of the last numbered list."""
+    if reading.ordinal is None:
         return None
+    if context.pending:
+        choices = context.listed
+    elif len(context.roles) >= 2:
+        choices = context.roles
+    else:
+        choices = context.pair if reading.pair_pick else context.listed
     n = reading.ordinal
-    if n == -1:
-        return context.listed[-1]
-    if 1 <= n <= len(context.listed):
-        return context.listed[n - 1]
+    if n == -1 and choices:
+        return choices[-1]
+    if 1 <= n <= len(choices):
+        return choices[n - 1]
     return None
 
 
 def _pick_by_words(reading: Reading, context: Context, role_words: dict[str, frozenset[str]],
-                   stopwords: frozenset[str]) -> str | None:
-    """While a clarifying question is open, a word found in only one of its choices' names
-    picks that choice ("the <word> one")."""
-    if not context.pending or not context.listed:
-        return None
+                   stopwords: frozenset[str]) -> tuple[str, ...]:
+    """Choices of the last list (an open clarifying question's first) whose names have a
+    word of the question: one picks it ("the <word> one"), several narrow the choice."""
+    if not context.listed:
+        return ()
     words = {w for w in reading.tokens if w not in stopwords}
-    hits = [rid for rid in context.listed if words & role_words.get(rid, frozenset())]
-    return hits[0] if len(hits) == 1 else None
+    return tuple(rid for rid in context.listed if words & role_words.get(rid, frozenset()))
 
 
 def _fits(intent: str | None, reading: Reading, named: tuple[str, ...], language: Language) -> bool:
@@ -96,7 +104,13 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     bare = _is_bare(reading, language)
     picked = _pick(reading, context)
     if picked is None and bare and role_words is not None and not reading.roles:
-        picked = _pick_by_words(reading, context, role_words, language.vocabulary.stopwords)
+        hits = _pick_by_words(reading, context, role_words, language.vocabulary.stopwords)
+        if len(hits) == 1:
+            picked = hits[0]
+        elif len(hits) > 1 and context.pending:
+            # a word several choices share: ask again, among those only
+            return Resolved(context.pending, (), reading.skills or context.skills, reading.level, clarify=hits,
+                            rule="choice narrowed")
     named = reading.roles or ((picked,) if picked else ())
 
     # 1. answering "which role do you mean?"
@@ -131,10 +145,20 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
     skills = reading.skills
     level = reading.level
     if takes == "none":
+        if intent in SKILL_INTENTS and not skills and reading.pronoun and context.skills:
+            skills = context.skills  # "which roles list it?"
         own_form = bool(reading.concepts - language.neutral_concepts)
         return Resolved(intent, reading.roles if intent == "out_of_scope" else (), skills, level, own_form=own_form)
 
     roles = named
+    # a pronoun, even inside a phrase ("get there"), points back at the previous role
+    refers_back = reading.pronoun or any(t in language.vocabulary.pronouns for t in reading.tokens)
+    if roles and refers_back and intent in LEVEL_INTENTS and context.roles:
+        # "is it above <role>?", "how do I get there from <role>?": both roles
+        earlier = tuple(r for r in context.roles if r not in roles)[:1]
+        if earlier:
+            ordered = roles + earlier if intent == "career_next" else earlier + roles
+            return Resolved(intent, ordered, skills, level, rule="the previous role and the one named")
     if takes == "two" and len(roles) < 2:
         if reading.levels and not roles:
             # "the difference between <level> and <level>": say what each level holds
@@ -231,7 +255,7 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
     return Context(
         roles=roles, skills=resolved.skills or context.skills, level=answer_level or resolved.level,
         intent=resolved.intent, listed=listed or context.listed, pending=None,
-        recent=_remember(context.recent, roles),
+        recent=_remember(context.recent, roles), pair=roles if len(roles) >= 2 else context.pair,
     )
 
 

@@ -91,7 +91,7 @@ class Bot:
         if not text:
             return self._empty_answer(context)
         ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed),
-                               context.level is not None, self.intents)
+                               context.level is not None, self.intents, len(context.skills))
         resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head,
                            self.index.role_words)
         if resolved.intent == "out_of_scope" and reading.unknown_roles and resolved.own_form:

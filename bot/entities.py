@@ -46,6 +46,7 @@ class Reading:
     unknown_roles: tuple[str, ...] = ()  # job titles the notes do not cover ("<word> <head word>")
     pronoun: bool = False
     ordinal: int | None = None  # 1-based pick from a numbered list; -1 for "the last"
+    pair_pick: bool = False  # the ordinal picks from the last pair of roles ("the former")
     yes_no: bool = False
     unexplained: tuple[str, ...] = ()
     content: int = 0  # meaningful words that are not small talk
@@ -228,7 +229,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         if word not in voc.role_head_words or _is_kind(covered[k], ROLE):
             continue
         modifier = _modifier(words, covered, k, voc.stopwords, voc.determiners)
-        if _about_oneself(covered, min(k, modifier if modifier is not None else k), index.first_person):
+        if _about_oneself(words, covered, min(k, modifier if modifier is not None else k), index.first_person):
             continue  # "I'm a python programmer": the user's own job, not a question about one
         if modifier is not None:
             first, last = min(modifier, k), max(modifier, k)
@@ -239,12 +240,14 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
             unknown_roles.append(typed[k])
 
     ordinal = None
+    pair_pick = False
     for k, word in enumerate(words):
         # "the second one", "number 3", "2": a pick; "a second opinion" is not
         picking = k == 0 or words[k - 1] in voc.pick_words or len(words) <= 2
         if covered[k] is None and picking and (word in voc.ordinals or word.isdigit()):
             ordinal = voc.ordinals.get(word) or (int(word) if word.isdigit() and len(word) < 4 else None)
             if ordinal is not None:
+                pair_pick = word in voc.pair_ordinals
                 break
 
     unexplained: list[str] = []
@@ -273,19 +276,26 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         concepts=frozenset(concepts), bare_heads=tuple(bare_heads),
         unknown_roles=tuple(unknown_roles),
         pronoun="reference" in concepts or any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
-        ordinal=ordinal, yes_no=bool(words) and words[0] in voc.yes_no_starts,
+        ordinal=ordinal, pair_pick=pair_pick, yes_no=bool(words) and words[0] in voc.yes_no_starts,
         unexplained=tuple(unexplained), content=content, mentions=tuple(out_mentions),
         work_words=tuple(work),
         corrections=tuple((t.typed, t.text) for t in tokens if t.corrected),
     )
 
 
-def _about_oneself(covered: list[set[Target] | None], start: int, first_person: str) -> bool:
-    """True when a first-person word stands within the three words before `start`."""
-    return any(
-        covered[j] is not None and Target(CONCEPT, first_person) in covered[j]  # type: ignore[operator]
-        for j in range(max(0, start - 3), start)
-    )
+def _about_oneself(words: tuple[str, ...], covered: list[set[Target] | None], start: int,
+                   first_person: str) -> bool:
+    """True when the title is the asker's own ("I'm a <title>", "I switched from <title>"):
+    a first-person word within the six words before it, and no "be"/"become" between (which
+    would make it the asker's goal, a question about that title)."""
+    mine = Target(CONCEPT, first_person)
+    for j in range(start - 1, max(-1, start - 7), -1):
+        targets = covered[j] or set()
+        if words[j] == "be" or Target(CONCEPT, "become") in targets:
+            return False
+        if mine in targets:
+            return True
+    return False
 
 
 def _find(words: tuple[str, ...], part: tuple[str, ...], start: int) -> int:

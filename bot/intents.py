@@ -36,7 +36,8 @@ class Ranking:
         return self.candidates[0].score - self.candidates[1].score
 
 
-def features_of(reading: Reading, context_roles: int, listed: int, context_level: bool = False) -> dict[str, float]:
+def features_of(reading: Reading, context_roles: int, listed: int, context_level: bool = False,
+                context_skills: int = 0) -> dict[str, float]:
     """The features intents are weighed on. `context_roles` is how many roles the
     conversation is about; `listed` how many items the last numbered list had."""
     f: dict[str, float] = {concept: 1.0 for concept in reading.concepts}
@@ -63,20 +64,26 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
         f["pronoun"] = 1.0
         if context_roles:
             f["ref_role"] = 1.0
+        if context_skills and not reading.skills:
+            f["ref_skill"] = 1.0
     if context_roles and not reading.roles:
         f["ctx_role"] = 1.0
     if context_level and not reading.roles and not reading.level:
         f["ctx_level"] = 1.0
-    if reading.ordinal is not None and listed:
+    if reading.ordinal is not None and (listed or context_roles >= 2 or reading.pair_pick):
         f["ordinal"] = 1.0
     if reading.yes_no:
         f["yes_no"] = 1.0
     if reading.unexplained:
-        f["unexplained"] = float(len(reading.unexplained))
+        # how much of the question nothing explains: a few stray words in a long question
+        # (a preamble, the asker's background) weigh little, the same words alone a lot
+        unexplained = len(reading.unexplained)
+        f["unexplained"] = unexplained * unexplained / max(reading.content, unexplained)
     if reading.work_words:
         f["work_words"] = 1.0
     if (reading.yes_no and "has" in reading.concepts and not reading.skills and 1 <= len(reading.unexplained) <= 2
-            and "off_topic" not in reading.concepts):
+            and reading.tokens and reading.unexplained[-1].lower() == reading.tokens[-1]
+            and not reading.concepts & {"off_topic", "list", "overview"}):
         # "do these jobs need <X>?": a yes/no question about a skill the notes never name
         f["unknown_skill"] = 1.0
     if reading.content:
@@ -102,8 +109,8 @@ def compile_intents(language: Language) -> tuple[CompiledIntent, ...]:
 
 def rank_intents(reading: Reading, language: Language, context_roles: int = 0,
                  listed: int = 0, context_level: bool = False,
-                 compiled: tuple[CompiledIntent, ...] | None = None) -> Ranking:
-    f = features_of(reading, context_roles, listed, context_level)
+                 compiled: tuple[CompiledIntent, ...] | None = None, context_skills: int = 0) -> Ranking:
+    f = features_of(reading, context_roles, listed, context_level, context_skills)
     present = {name for name, value in f.items() if value}
     scored = []
     for spec in compiled if compiled is not None else compile_intents(language):

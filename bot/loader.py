@@ -45,7 +45,7 @@ TAKES_ROLES = ("none", "one", "many", "two")
 COMPUTED_FEATURES = (
     "role", "two_roles", "skill_entity", "two_skills", "level_entity", "domain", "bare_head",
     "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
-    "content", "bias", "work_words", "ctx_level", "two_levels", "unknown_skill",
+    "content", "bias", "work_words", "ctx_level", "two_levels", "unknown_skill", "ref_skill",
 )
 
 
@@ -481,7 +481,7 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         c.add(path, _file_line(doc), "the file must be a mapping")
         return None
     lists = ("stopwords", "common_words", "pronouns", "role_head_words", "skill_nouns",
-             "skill_verbs", "yes_no_starts", "determiners", "pick_words")
+             "skill_verbs", "yes_no_starts", "determiners", "pick_words", "pair_ordinals")
     c.keys(path, doc, "vocabulary.yaml", lists + ("rewrites", "ordinals"))
 
     def words(key: str) -> frozenset[str]:
@@ -506,7 +506,7 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         pronouns=words("pronouns"), role_head_words=words("role_head_words"),
         skill_nouns=words("skill_nouns"), skill_verbs=words("skill_verbs"),
         ordinals=FrozenMap(table("ordinals", int)), yes_no_starts=words("yes_no_starts"),
-        determiners=words("determiners"), pick_words=words("pick_words"),
+        determiners=words("determiners"), pick_words=words("pick_words"), pair_ordinals=words("pair_ordinals"),
     )
 
 

@@ -96,6 +96,7 @@ class Vocabulary:
     yes_no_starts: frozenset[str]
     determiners: frozenset[str] = frozenset()
     pick_words: frozenset[str] = frozenset()
+    pair_ordinals: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ class Normaliser:
         word = word.lower()
         if len(word) <= 3 or not word.endswith("s"):
             return word
-        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+        for suffix, replacement in (("ies", "y"), ("s", ""), ("es", "")):
             if word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
                 stem = word[: -len(suffix)] + replacement
                 if stem in self.vocabulary:

@@ -67,3 +67,9 @@ def test_user_text_is_never_a_template(bot, question):
 def test_recommendation_names_the_role_with_overlapping_skills(bot):
     a = bot.answer("i know nltk and spacy, which job should i go for")
     assert a.intent == "recommend_role" and "NLP Engineer" in a.text
+
+
+def test_which_roles_do_not_need_a_skill(bot):
+    a = bot.answer("which roles don't need docker")
+    assert "do not include Docker" in a.text
+    assert "NLP Engineer" in a.text and "MLOps Engineer" not in a.text.split(":", 1)[1]

@@ -180,3 +180,35 @@ def test_clarified_has_skill_keeps_the_skill(bot):
     answers = talk(bot, "does the engineer use PyTorch?", "computer vision")
     assert answers[1].intent == "role_has_skill" and answers[1].skills == ("PyTorch",)
     assert answers[1].text.lower().startswith("yes")
+
+
+def test_the_former_and_the_latter_pick_from_the_last_pair(bot):
+    answers = talk(bot, "what is the difference between a data scientist and an ml engineer",
+                   "what tasks does the latter do?", "and the former?")
+    assert answers[1].roles == ("ml_engineer",)
+    assert answers[2].intent == "role_tasks" and answers[2].roles == ("data_scientist",)
+
+
+def test_is_it_above_another_role_keeps_both(bot):
+    answers = talk(bot, "what level is an AI product manager?", "is it more senior than a data scientist?")
+    assert set(answers[1].roles) == {"ai_product_manager", "data_scientist"}
+    assert "most senior: AI Product Manager" in answers[1].text
+
+
+def test_get_there_from_another_role_is_the_path_between(bot):
+    answers = talk(bot, "I know docker and kubernetes, which role fits me?", "how do I get there from data scientist?")
+    assert answers[1].intent == "career_next"
+    assert answers[1].roles == ("data_scientist", "mlops_engineer")
+    assert "Entry Level → Mid Level → Senior Level" in answers[1].text
+
+
+def test_it_meaning_the_skill_of_the_conversation(bot):
+    answers = talk(bot, "does a data scientist use scikit-learn?", "which roles do list it?")
+    assert answers[1].intent == "roles_for_skill" and answers[1].skills == ("Scikit-learn",)
+    assert "Machine Learning Engineer" in answers[1].text
+
+
+def test_a_word_shared_by_several_choices_narrows_the_question(bot):
+    answers = talk(bot, "tell me about the scientist role", "data", "the chief one")
+    assert answers[1].roles == () and set(answers[1].context.listed) == {"data_scientist", "chief_data_scientist"}
+    assert answers[2].roles == ("chief_data_scientist",)

@@ -66,3 +66,15 @@ def test_pronoun_needs_a_role_in_the_conversation(rank):
 def test_margin_is_best_minus_runner_up(rank):
     ranking = rank("what does an mlops engineer do")
     assert ranking.margin == pytest.approx(ranking.candidates[0].score - ranking.candidates[1].score)
+
+
+@pytest.mark.parametrize("question,intent", [
+    # a preamble or the asker's background does not make a question out of scope
+    ("sounds hard. what skills does an nlp engineer need?", "role_skills"),
+    ("fair enough. what tasks does a data scientist handle?", "role_tasks"),
+    ("I'm switching careers from accounting, what abilities does everyone in ML need?", "common_skills"),
+    ("which roles don't need docker", "roles_for_skill"),
+    ("what's your name", "out_of_scope"),
+])
+def test_more_phrasings(rank, question, intent):
+    assert rank(question).best.intent == intent
