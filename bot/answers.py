@@ -46,6 +46,15 @@ def join(items: Iterable[str], last: str = "and") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
+def as_object(name: str) -> str:
+    """A skill name inside a sentence: a phrase in lower case, a single word or a name with
+    capitals inside it as the notes write it."""
+    words = name.split()
+    if len(words) < 2 or any(ch.isupper() for ch in name[1:]):
+        return name  # a single word may be a proper name; an acronym keeps its case
+    return name[:1].lower() + name[1:]
+
+
 def with_article(name: str) -> str:
     """The name after 'a' or 'an' chosen by sound; a capitalised acronym by its first letter's sound."""
     first = name.split()[0] if name.split() else name
@@ -391,7 +400,9 @@ class Composer:
                             self.suggest(("ask_roles_for_skill", {"skill": self.facts.skills[0].name})),
                             understood=False)
         best_score, best, matched, liked = scored[0]
-        evidence = join([*r.skills, *liked]) or join(liked)
+        # what the user said, in the user's words rather than the notes' name for the skill
+        typed = {m.key: m.words for m in reading.mentions if m.kind == "skill"}
+        evidence = join([typed.get(s, s) for s in r.skills] + liked)
         key = "recommend_best" if matched else "recommend_best_interest"
         lines = [self.say(key, role=best.name, a_role=with_article(best.name), focus=best.focus,
                           matched=join(matched), evidence=evidence)]
@@ -586,7 +597,8 @@ class Composer:
         last = self.role(last_roles[0]).name if last_roles else other.name
         return {
             "role": role.name, "a_role": with_article(role.name), "an_other": with_article(other.name),
-            "skill": skills[0] if skills else "", "other_skill": skills[1] if len(skills) > 1 else "",
+            "skill": as_object(skills[0]) if skills else "",
+            "other_skill": as_object(skills[1]) if len(skills) > 1 else "",
             "field": self.facts.domain_name, "a_last_role": last,
             "first_level_word": self.facts.levels[0].word if self.facts.levels else "",
         }

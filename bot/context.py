@@ -150,6 +150,8 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         own_form = bool(reading.concepts - language.neutral_concepts)
         return Resolved(intent, reading.roles if intent == "out_of_scope" else (), skills, level, own_form=own_form)
 
+    if intent in SKILL_INTENTS and not skills and reading.pronoun and context.skills:
+        skills = context.skills  # "does <role> use it?"
     roles = named
     # a pronoun, even inside a phrase ("get there"), points back at the previous role
     refers_back = reading.pronoun or any(t in language.vocabulary.pronouns for t in reading.tokens)
@@ -181,7 +183,8 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
     if intent in LEVEL_INTENTS and level and not reading.pronoun:
         return Resolved(intent, (), skills, level, levels=reading.levels, rule="a level, not a role")
-    if intent in LEVEL_INTENTS and context.level and not reading.pronoun:
+    if intent in LEVEL_INTENTS and context.level and (not reading.pronoun or context.intent in LEVEL_INTENTS):
+        # after a question about a level, "what comes after that?" is about the level too
         return Resolved(intent, (), skills, context.level, rule="the level of the conversation")
     if context.roles:
         roles = context.roles

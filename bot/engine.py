@@ -22,7 +22,7 @@ TEMPLATE_FIELDS = frozenset({
     "count", "covers", "end_level", "evidence", "examples", "example", "field", "first_level_word", "focus_a",
     "focus_b", "focus", "introduction", "level_a", "level_b", "level_others", "level_roles", "level_word",
     "level", "matched", "next_level", "next_roles", "next_word", "number", "other_skill", "path_place",
-    "question", "role_a", "role_b", "roles", "role", "shared", "skill_list", "skills_as_written", "skills",
+    "question", "role_a", "role_b", "roles", "role", "shared", "skill_list", "skills_as_written", "skills", "options",
     "skill", "start_level", "steps", "task_list", "tasks_a", "tasks_b", "tasks", "title", "words",
 })
 
@@ -164,7 +164,8 @@ class Bot:
             if example and candidate.intent != "out_of_scope":
                 options.append(example)
         resolved = Resolved("out_of_scope", resolved.roles, resolved.skills, resolved.level, rule="too unsure")
-        return resolved, Composed(self.composer.say("suggest_only"), (), tuple(options), understood=False)
+        text = self.composer.say("suggest_only", options=" or ".join(f'"{o}"' for o in options[:2]))
+        return resolved, Composed(text, (), tuple(options), understood=False)
 
     def _explain(self, reading: Reading, ranking: Ranking, resolved: Resolved, composed: Composed) -> Explanation:
         return Explanation(reading, ranking, resolved, composed)

@@ -64,7 +64,10 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
         f["pronoun"] = 1.0
         if context_roles:
             f["ref_role"] = 1.0
-        if context_skills and not reading.skills:
+        # "it" can mean the skill talked about only where it cannot mean a role: the question
+        # names its role ("does <role> use it?") or asks which roles ("which roles list it?")
+        if context_skills and not reading.skills and (reading.roles or "which_roles" in reading.concepts
+                                                      or not context_roles):
             f["ref_skill"] = 1.0
     if context_roles and not reading.roles:
         f["ctx_role"] = 1.0

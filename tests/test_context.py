@@ -192,7 +192,7 @@ def test_the_former_and_the_latter_pick_from_the_last_pair(bot):
 def test_is_it_above_another_role_keeps_both(bot):
     answers = talk(bot, "what level is an AI product manager?", "is it more senior than a data scientist?")
     assert set(answers[1].roles) == {"ai_product_manager", "data_scientist"}
-    assert "most senior: AI Product Manager" in answers[1].text
+    assert "the most senior is AI Product Manager" in answers[1].text
 
 
 def test_get_there_from_another_role_is_the_path_between(bot):
@@ -212,3 +212,14 @@ def test_a_word_shared_by_several_choices_narrows_the_question(bot):
     answers = talk(bot, "tell me about the scientist role", "data", "the chief one")
     assert answers[1].roles == () and set(answers[1].context.listed) == {"data_scientist", "chief_data_scientist"}
     assert answers[2].roles == ("chief_data_scientist",)
+
+
+def test_it_as_the_skill_in_a_yes_no_question_about_a_named_role(bot):
+    answers = talk(bot, "which roles use TensorFlow?", "does an NLP engineer use it?")
+    assert answers[1].intent == "role_has_skill" and answers[1].skills == ("TensorFlow",)
+    assert answers[1].text.lower().startswith("not")
+
+
+def test_after_a_level_question_next_is_about_the_level(bot):
+    answers = talk(bot, "which roles are entry level?", "what comes after that?")
+    assert answers[1].intent == "career_next" and answers[1].roles == () and "Mid Level" in answers[1].text

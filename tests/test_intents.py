@@ -78,3 +78,16 @@ def test_margin_is_best_minus_runner_up(rank):
 ])
 def test_more_phrasings(rank, question, intent):
     assert rank(question).best.intent == intent
+
+
+@pytest.mark.parametrize("question,intent", [
+    ("What skill set should I screen for when hiring a computer vision engineer?", "role_skills"),
+    ("which companies are hiring computer vision engineers right now", "out_of_scope"),
+    ("my daughter wants to be an AI product manager. what would her daily work be?", "role_tasks"),
+    ("skils 4 data sci", "role_skills"),
+    ("post-senior progression?", "career_next"),
+    ("who is an AI ethicist", "out_of_scope"),
+    ("what even is a computer vision engineer lol", "role_overview"),
+])
+def test_third_round_phrasings(rank, question, intent):
+    assert rank(question).best.intent == intent
