@@ -202,6 +202,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
             for k in range(end, end + len(right)):
                 covered[k] = covered[k] or {Target(CONCEPT, concept)}
 
+    # a title the notes lack right after "as a" / "I am a" is the asker's own job, not what is
+    # asked about (a known role there stays: "I'm a <role>, what comes next?" is about it)
+    own_starts = {end for start, end, targets in mentions if Target(CONCEPT, "self_intro") in targets}
     roles: list[str] = []
     skills: list[str] = []
     levels: list[str] = []
@@ -229,7 +232,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         if word not in voc.role_head_words or _is_kind(covered[k], ROLE):
             continue
         modifier = _modifier(words, covered, k, voc.stopwords, voc.determiners)
-        if _about_oneself(words, covered, min(k, modifier if modifier is not None else k), index.first_person):
+        title_start = min(k, modifier if modifier is not None else k)
+        if title_start in own_starts or _about_oneself(words, covered, title_start, index.first_person):
             continue  # "I'm a python programmer": the user's own job, not a question about one
         if modifier is not None:
             first, last = min(modifier, k), max(modifier, k)

@@ -223,3 +223,15 @@ def test_it_as_the_skill_in_a_yes_no_question_about_a_named_role(bot):
 def test_after_a_level_question_next_is_about_the_level(bot):
     answers = talk(bot, "which roles are entry level?", "what comes after that?")
     assert answers[1].intent == "career_next" and answers[1].roles == () and "Mid Level" in answers[1].text
+
+
+def test_own_title_in_a_lead_in_is_not_the_question(bot):
+    a = bot.answer("As a hiring manager, how is an AI product manager different from a data scientist?")
+    assert a.intent == "role_compare" and set(a.roles) == {"ai_product_manager", "data_scientist"}
+    b = bot.answer("I'm a data scientist, what's my next step up?")
+    assert b.intent == "career_next" and b.roles == ("data_scientist",)
+
+
+def test_which_of_them_are_at_a_level(bot):
+    answers = talk(bot, "what roles are there?", "which of them are leadership roles?")
+    assert answers[1].intent == "career_level" and "Head of AI" in answers[1].text
