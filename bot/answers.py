@@ -194,7 +194,7 @@ class Composer:
             v = self.role_values(role_id)
             items = role.skills if field_name == "skills" else role.tasks
             if role.in_table and items:
-                v[f"{field_name[:-1]}_list"] = "\n".join(f"- {item}" for item in items)
+                v[f"{field_name[:-1]}_list"] = "\n".join(f"- {item[:1].upper()}{item[1:]}" for item in items)
                 parts.append(self.say(f"role_{field_name}", **v))
                 facts += list(items)
                 sources.append(f"roles/{role_id}/{field_name}")
@@ -275,7 +275,7 @@ class Composer:
             return role.focus or self.say("no_focus", **v)
 
         def level(v: dict[str, object]) -> str:
-            return f"{v['level_word']}-level ({v['level']})" if v["level"] else "not placed in the path"
+            return f"at {v['level']}" if v["level"] else "not placed in the path"
 
         shared = [s for s in ra.skills if s in rb.skills]
         lines = [
@@ -592,7 +592,9 @@ class Composer:
         # a different described role for each intent, so examples show the range of the notes
         table = [r for r in self.facts.roles if r.in_table] or list(self.facts.roles)
         role, other = table[seed % len(table)], table[(seed + 1) % len(table)]
-        skills = list(role.skills) or [s.name for s in self.facts.skills]
+        # names of tools read best in a sample question ("I know <tool> and <tool>")
+        skills = sorted(role.skills, key=lambda s: not any(ch.isupper() for ch in s[1:])) or [
+            s.name for s in self.facts.skills]
         last_roles = self.facts.levels[-1].roles if self.facts.levels else ()
         last = self.role(last_roles[0]).name if last_roles else other.name
         return {

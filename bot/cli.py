@@ -59,6 +59,8 @@ def _common(parser: argparse.ArgumentParser, sub: bool = True) -> None:
         help="knowledge base directory (default: $MLBOT_KNOWLEDGE, else the built-in notes)")
     parser.add_argument("--debug", action="store_true", default=flag_default,
                         help="show Python tracebacks on errors")
+    if sub:
+        parser.add_argument("--version", action="version", version=f"mlbot {__version__}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,9 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="add a per-intent table and the most confused intents")
     test.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
     # --json is a plain flag (a PATH after it would be read as a test file), --json-file names a file
-    test.add_argument("--json", dest="json_out", action="store_const", const="-",
-                      help="print machine-readable results on stdout (the report moves to stderr)")
-    test.add_argument("--json-file", dest="json_out", metavar="PATH", help="write machine-readable results to PATH")
+    json_out = test.add_mutually_exclusive_group()
+    json_out.add_argument("--json", dest="json_out", action="store_const", const="-",
+                          help="print machine-readable results on stdout (the report moves to stderr)")
+    json_out.add_argument("--json-file", dest="json_out", metavar="PATH", help="write machine-readable results to PATH")
     test.add_argument("--record", metavar="QUESTIONS",
                       help="write a test file from the bot's answers to the questions in "
                            "QUESTIONS (one a line, blank line between conversations)")

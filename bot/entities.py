@@ -212,7 +212,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     out_mentions: list[Mention] = []
     for start, end, targets in mentions:
         chosen = _resolve(targets, words, start, end, voc.skill_nouns, voc.skill_verbs)
-        surface = " ".join(typed[start:end])
+        # a word rewritten into two ("dont" -> "do not") is shown once
+        surface = " ".join(w for i, w in enumerate(typed[start:end]) if i == 0 or w != typed[start + i - 1])
         for target in chosen:
             out_mentions.append(Mention(target.kind, target.key, start, end, surface))
             if target.kind == ROLE and target.key not in roles:

@@ -199,7 +199,7 @@ def test_nothing_to_run_is_never_a_pass(files: Path):
 
 def test_json_never_writes_over_a_test_file(files: Path):
     run = mlbot("test", "--json-file", "pass.yaml", "fail.yaml", cwd=files)
-    assert run.returncode == 2 and "would write over pass.yaml" in run.stderr
+    assert run.returncode == 2 and "pass.yaml" in run.stderr and "YAML file" in run.stderr
 
 
 def test_json_flag_takes_no_path(files: Path):
@@ -280,3 +280,17 @@ def test_recording_without_questions_is_an_error(tmp_path: Path):
     (tmp_path / "q.txt").write_text("hello\n")
     assert mlbot("test", "--record", "q.txt", "-o", "q.txt", cwd=tmp_path).returncode == 2
     assert (tmp_path / "q.txt").read_text() == "hello\n"
+
+
+def test_junit_xml_never_goes_to_a_yaml_path_inside_a_run_directory(files: Path):
+    before = (files / "pass.yaml").read_text()
+    run = mlbot("test", ".", "--junit-xml", "pass.yaml", cwd=files)
+    assert run.returncode == 2 and (files / "pass.yaml").read_text() == before
+
+
+def test_record_never_replaces_an_existing_file(files: Path):
+    (files / "q.txt").write_text("what does an mlops engineer do\n")
+    before = (files / "pass.yaml").read_text()
+    run = mlbot("test", "--record", "q.txt", "-o", "pass.yaml", cwd=files)
+    assert run.returncode == 2 and "already exists" in run.stderr
+    assert (files / "pass.yaml").read_text() == before

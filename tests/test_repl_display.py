@@ -80,7 +80,7 @@ def test_skills_and_tasks_answers_are_lists(bot: Bot, display: Display) -> None:
                             ("what tasks does an nlp engineer do", role.tasks)):
         text = plain(draw(display, bot, question, 80)[1]).split("\n")
         for item in items:
-            assert f"  • {item}" in text
+            assert f"  • {item[:1].upper()}{item[1:]}" in text  # a list item starts with a capital
 
 
 def test_career_path_is_a_ladder(bot: Bot, display: Display) -> None:

@@ -70,14 +70,13 @@ def _write_json(target: str, data: dict[str, object]) -> None:
 
 
 def output_clash(args: argparse.Namespace) -> str | None:
-    """Why an output path would destroy input, or None.
-
-    `--json` takes an optional PATH, so `mlbot test --json a.yaml b.yaml` reads a.yaml as
-    where to write the JSON: refuse rather than overwrite a test file.
-    """
+    """Why an output path would destroy input, or None: a report is never written to a
+    .yaml path (test files are YAML, named or inside a directory being run) or over a file
+    named as input."""
     json_target = getattr(args, "json_out", None)
-    if json_target and json_target != "-" and Path(json_target).suffix in (".yaml", ".yml"):
-        return f"--json-file would write over {json_target}; name a .json file"
+    for option, target in (("--json-file", json_target), ("--junit-xml", args.junit_xml)):
+        if target and target != "-" and Path(target).suffix in (".yaml", ".yml"):
+            return f"{option} would write a report to a YAML file ({target}); name a .json or .xml file"
     inputs = {Path(p).resolve() for p in args.paths if Path(p).is_file()}
     for option, target in (("--json-file", json_target), ("--junit-xml", args.junit_xml)):
         if target and target != "-" and Path(target).resolve() in inputs:
@@ -179,6 +178,11 @@ def run_record(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
     if args.output:
+        if Path(args.output).exists():
+            # a recorded file is reviewed by hand before it is committed: never replace one
+            print(f"mlbot test: {args.output} already exists; remove it or choose another name",
+                  file=sys.stderr)
+            return EXIT_INVALID
         try:
             Path(args.output).write_text(document, encoding="utf-8")
         except OSError as exc:
