@@ -56,6 +56,7 @@ class Reading:
 
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye", "help"})
+_SELF_INTRO = Target(CONCEPT, "self_intro")
 
 
 class PhraseIndex:
@@ -111,6 +112,7 @@ class PhraseIndex:
             for role in facts.roles
         }
         self.neutral = language.neutral_concepts
+        self.quiet = frozenset(Target(CONCEPT, c) for c in (*SMALL_TALK, *self.neutral))
         self.first_person = "first_person"
 
     def _add(self, phrase: str, target: Target) -> None:
@@ -204,7 +206,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
 
     # a title the notes lack right after "as a" / "I am a" is the asker's own job, not what is
     # asked about (a known role there stays: "I'm a <role>, what comes next?" is about it)
-    own_starts = {end for start, end, targets in mentions if Target(CONCEPT, "self_intro") in targets}
+    own_starts = {end for start, end, targets in mentions if _SELF_INTRO in targets}
     roles: list[str] = []
     skills: list[str] = []
     levels: list[str] = []
@@ -261,7 +263,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     for k, word in enumerate(words):
         targets = covered[k]
         if targets is not None:
-            if not all(t.kind == CONCEPT and (t.key in SMALL_TALK or t.key in index.neutral) for t in targets):
+            if not targets <= index.quiet:  # small talk and neutral words are not content
                 content += 1
             continue
         if word in voc.stopwords or word in voc.pronouns or word in voc.ordinals or word.isdigit():

@@ -116,11 +116,20 @@ def rank_intents(reading: Reading, language: Language, context_roles: int = 0,
     f = features_of(reading, context_roles, listed, context_level, context_skills)
     present = {name for name, value in f.items() if value}
     scored = []
+    # plain loops: this runs for every intent of every question
     for spec in compiled if compiled is not None else compile_intents(language):
-        if not spec.forbids.isdisjoint(present) or not all(not g.isdisjoint(present) for g in spec.requires):
+        if not spec.forbids.isdisjoint(present):
             continue
-        score = sum((weight * f[name] for name, weight in spec.weights if name in f), 0.0)
-        scored.append(Candidate(spec.id, round(score, 3)))
+        for group in spec.requires:
+            if group.isdisjoint(present):
+                break
+        else:
+            score = 0.0
+            for name, weight in spec.weights:
+                value = f.get(name)
+                if value is not None:
+                    score += weight * value
+            scored.append(Candidate(spec.id, round(score, 3)))
     scored.sort(key=lambda c: -c.score)
     settings = language.settings
     min_score = settings.get("min_score", 1.5)
