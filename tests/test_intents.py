@@ -34,6 +34,19 @@ def rank(bot):
     ("see you later", "goodbye"),
     ("what can you help me with", "help"),
     ("what is the weather in paris", "out_of_scope"),
+    # a preamble or the asker's background does not make a question out of scope
+    ("sounds hard. what skills does an nlp engineer need?", "role_skills"),
+    ("fair enough. what tasks does a data scientist handle?", "role_tasks"),
+    ("I'm switching careers from accounting, what abilities does everyone in ML need?", "common_skills"),
+    ("which roles don't need docker", "roles_for_skill"),
+    ("what's your name", "out_of_scope"),
+    ("What skill set should I screen for when hiring a computer vision engineer?", "role_skills"),
+    ("which companies are hiring computer vision engineers right now", "out_of_scope"),
+    ("my daughter wants to be an AI product manager. what would her daily work be?", "role_tasks"),
+    ("skils 4 data sci", "role_skills"),
+    ("post-senior progression?", "career_next"),
+    ("who is an AI ethicist", "out_of_scope"),
+    ("what even is a computer vision engineer lol", "role_overview"),
 ])
 def test_best_intent(rank, question, intent):
     assert rank(question).best.intent == intent
@@ -66,28 +79,3 @@ def test_pronoun_needs_a_role_in_the_conversation(rank):
 def test_margin_is_best_minus_runner_up(rank):
     ranking = rank("what does an mlops engineer do")
     assert ranking.margin == pytest.approx(ranking.candidates[0].score - ranking.candidates[1].score)
-
-
-@pytest.mark.parametrize("question,intent", [
-    # a preamble or the asker's background does not make a question out of scope
-    ("sounds hard. what skills does an nlp engineer need?", "role_skills"),
-    ("fair enough. what tasks does a data scientist handle?", "role_tasks"),
-    ("I'm switching careers from accounting, what abilities does everyone in ML need?", "common_skills"),
-    ("which roles don't need docker", "roles_for_skill"),
-    ("what's your name", "out_of_scope"),
-])
-def test_more_phrasings(rank, question, intent):
-    assert rank(question).best.intent == intent
-
-
-@pytest.mark.parametrize("question,intent", [
-    ("What skill set should I screen for when hiring a computer vision engineer?", "role_skills"),
-    ("which companies are hiring computer vision engineers right now", "out_of_scope"),
-    ("my daughter wants to be an AI product manager. what would her daily work be?", "role_tasks"),
-    ("skils 4 data sci", "role_skills"),
-    ("post-senior progression?", "career_next"),
-    ("who is an AI ethicist", "out_of_scope"),
-    ("what even is a computer vision engineer lol", "role_overview"),
-])
-def test_third_round_phrasings(rank, question, intent):
-    assert rank(question).best.intent == intent
