@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from .context import Resolved
-from .entities import Reading
 from .model import Facts, Knowledge, Level, Role
-from .normalise import stem
+from .understanding.context import Resolved
+from .understanding.entities import Reading
+from .understanding.normalise import stem
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # conversation, not questions about the notes: never offered as example questions

@@ -94,13 +94,15 @@ def _hasher() -> Any:
 
 
 def _code_fingerprint() -> bytes:
+    # the engine's code: the package's own modules and the understanding stages
     parts = []
     try:
-        with os.scandir(_PACKAGE_DIR) as entries:
-            for entry in entries:
-                if entry.name.endswith(".py"):
-                    st = entry.stat()
-                    parts.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+        for folder in (_PACKAGE_DIR, os.path.join(_PACKAGE_DIR, "understanding")):
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".py"):
+                        st = entry.stat()
+                        parts.append(f"{os.path.basename(folder)}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     except OSError:
         return b"?"
     return "\n".join(sorted(parts)).encode()

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from . import __version__
 
 if TYPE_CHECKING:
-    from .context import Context
     from .engine import Answer, Bot
+    from .understanding.context import Context
 
 EXIT_OK, EXIT_NOT_UNDERSTOOD, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
@@ -225,9 +225,9 @@ def answer_question(bot: Bot, question: str, context: Context | None = None) -> 
 def _fallback_answer(question: str, context: Context | None) -> Answer:
     """What chat prints for a line the engine failed on, so that every line still gets
     exactly one answer and the conversation goes on."""
-    from .context import Context
     from .engine import Answer
-    from .normalise import clean_text
+    from .understanding.context import Context
+    from .understanding.normalise import clean_text
 
     try:
         shown = clean_text(question)[0]
@@ -262,7 +262,7 @@ def _emit(out: TextIO | None, text: str, flush: bool = True) -> None:
 
 def _say(text: str) -> None:
     """One message line on stderr, cleaned: it may quote file names or YAML content."""
-    from .normalise import clean_line
+    from .understanding.normalise import clean_line
 
     _emit(sys.stderr, clean_line(text))
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .answers import Composed, Composer
-from .context import Context, Resolved, next_context, resolve
-from .entities import PhraseIndex, Reading, known_words, read_question
-from .intents import Ranking, compile_intents, rank_intents
 from .model import Knowledge
-from .normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
 from .problems import KnowledgeError, Problem
+from .understanding.context import Context, Resolved, next_context, resolve
+from .understanding.entities import PhraseIndex, Reading, known_words, read_question
+from .understanding.intents import Ranking, compile_intents, rank_intents
+from .understanding.normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
 
 # every {name} the answers fill in; a template naming another is a mistake caught on load
 TEMPLATE_FIELDS = frozenset({

@@ -18,7 +18,7 @@ from typing import Any
 
 from .loader import Problem
 from .model import Facts, Role
-from .normalise import split_words
+from .understanding.normalise import split_words
 from .yamlsource import line_of
 
 ROLE, SKILL, LEVEL, DOMAIN = "role", "skill", "level", "domain"

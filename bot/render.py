@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from .engine import Answer
-from .normalise import clean_line
+from .understanding.normalise import clean_line
 
 
 def safe(text: str) -> str:

@@ -1,6 +1,6 @@
 """Stage 4: conversation context, through Bot.answer with explicit contexts."""
 
-from bot.context import Context
+from bot.understanding.context import Context
 
 
 def talk(bot, *questions):

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.context import Context
 from bot.engine import Answer, Bot
 from bot.loader import builtin_dir, check_knowledge, load_knowledge
+from bot.understanding.context import Context
 
 RL_ROLE = {
     "id": "rl_engineer",

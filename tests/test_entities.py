@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.entities import read_question
+from bot.understanding.entities import read_question
 
 
 @pytest.fixture

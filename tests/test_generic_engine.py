@@ -28,7 +28,7 @@ import pytest
 
 from bot.loader import builtin_dir, load_knowledge
 from bot.model import Knowledge
-from bot.normalise import split_words
+from bot.understanding.normalise import split_words
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "bot"

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import MAX_LINE_BYTES, main
-from bot.normalise import MAX_QUESTION_CHARS, clean_text
+from bot.understanding.normalise import MAX_QUESTION_CHARS, clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30

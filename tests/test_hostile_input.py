@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import answer_question
-from bot.context import Context
 from bot.engine import Answer, Bot
 from bot.loader import INTENT_IDS
-from bot.normalise import MAX_QUESTION_CHARS, clean_text
 from bot.render import render_explanation, render_json, render_text
+from bot.understanding.context import Context
+from bot.understanding.normalise import MAX_QUESTION_CHARS, clean_text
 
 # Pieces hostile input is made of: terminal escapes (CSI, OSC title and hyperlink, 8-bit
 # CSI), controls, bidi and zero-width marks, format-string and template syntax, lone

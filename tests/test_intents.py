@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.entities import read_question
-from bot.intents import rank_intents
+from bot.understanding.entities import read_question
+from bot.understanding.intents import rank_intents
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Stage 1: cleaning, splitting and correcting words."""
 
-from bot.normalise import MAX_QUESTION_CHARS, Normaliser, clean_line, clean_text, split_words
+from bot.understanding.normalise import MAX_QUESTION_CHARS, Normaliser, clean_line, clean_text, split_words
 
 
 def make() -> Normaliser:

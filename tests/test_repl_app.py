@@ -18,12 +18,12 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from prompt_toolkit.output.vt100 import Vt100_Output
 
-from bot.context import Context
 from bot.engine import Bot
 from bot.repl.app import Repl, color_wanted
 from bot.repl.commands import COMMANDS
 from bot.repl.history import SafeHistory, history_path
 from bot.repl.toolbar import toolbar
+from bot.understanding.context import Context
 
 ENTER, CTRL_C, CTRL_D = "\r", "\x03", "\x04"
 

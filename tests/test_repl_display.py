@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.context import Context
 from bot.engine import Bot
 from bot.repl.display import Display, Fragments, Result, Text, plain, width_of, wrap
+from bot.understanding.context import Context
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..context import Context
 from ..engine import Answer, Bot
+from ..understanding.context import Context
 
 
 @dataclass

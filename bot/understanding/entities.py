@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Knowledge
+from ..model import Knowledge
 from .normalise import Normaliser, Token, split_words, stem
 
 ROLE, SKILL, LEVEL, DOMAIN, CONCEPT = "role", "skill", "level", "domain", "concept"

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..model import Language
 from .entities import Reading
 from .intents import Ranking
-from .model import Language
 
 # intents whose question is about skills: an ellipsis keeps the skills of the turn before
 SKILL_INTENTS = frozenset({"role_has_skill", "roles_for_skill", "common_skills", "recommend_role"})

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import exp, tanh
 
+from ..model import Language
 from .entities import Reading
-from .model import Language
 
 
 @dataclass(frozen=True)
