@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question and exit")
     _common(ask)
     ask.add_argument("question", nargs="+",
-                     help="the question (quote it, or give it as several words)")
+                     help="the question (quote it, or give it as several words); "
+                          "- reads one question a line from stdin, each answered on its own")
     ask.add_argument("--json", action="store_true", default=s,
                      help="print the answer as one JSON object")
     ask.add_argument("--explain", action="store_true", default=s,
@@ -286,8 +287,12 @@ def _from_argv(text: str) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    question = _from_argv(" ".join(args.question))
     bot = load_bot(args.knowledge)
+    if args.question == ["-"]:
+        # `ask -`: every line of stdin a question of its own, no context between them
+        status = _answer_lines(bot, args, keep_context=False)
+        return status
+    question = _from_argv(" ".join(args.question))
     answer = answer_question(bot, question)
     _print_answer(answer, args.json, args.explain)
     return EXIT_OK if answer.understood else EXIT_NOT_UNDERSTOOD
@@ -302,6 +307,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
         color = not (args.no_color or os.environ.get("NO_COLOR"))
         return run_repl(bot, color=color, explain=args.explain, debug=args.debug)
+    return _answer_lines(bot, args, keep_context=True)
+
+
+def _answer_lines(bot: Bot, args: argparse.Namespace, keep_context: bool) -> int:
+    """One answer per line of stdin, in order (piped chat keeps the conversation's context,
+    `ask -` answers each line on its own). 2 when a line could not be answered."""
     context = None
     status = EXIT_OK
     for number, (line, cut) in enumerate(_stdin_lines(), start=1):
@@ -316,7 +327,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             status = EXIT_USAGE
         if cut and not answer.notice:
             answer = replace(answer, notice=LINE_CUT_NOTICE)
-        context = answer.context
+        if keep_context:
+            context = answer.context
         more = _more_input_waiting()  # the next question is here already: write both at once
         _print_answer(answer, args.json, args.explain, flush=not more or args.explain)
         if not args.json:

@@ -14,6 +14,7 @@ from .problems import KnowledgeError, Problem
 from .understanding.context import Context, Resolved, next_context, resolve
 from .understanding.entities import PhraseIndex, Reading, known_words, read_question
 from .understanding.intents import Ranking, compile_intents, rank_intents
+from .understanding.lexicon import build_lexicon
 from .understanding.normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
 
 # every {name} the answers fill in; a template naming another is a mistake caught on load
@@ -72,8 +73,10 @@ class Bot:
             raise KnowledgeError([Problem("templates.yaml", 0, f"missing template {key!r}") for key in missing])
         self.knowledge = knowledge
         vocabulary = knowledge.language.vocabulary
-        self.normaliser = Normaliser(known_words(knowledge), dict(vocabulary.rewrites),
-                                     vocabulary.stopwords | vocabulary.pronouns)
+        words = known_words(knowledge)
+        grammar = vocabulary.pronouns | vocabulary.determiners | vocabulary.yes_no_starts
+        self.normaliser = Normaliser(words, dict(vocabulary.rewrites), vocabulary.stopwords | vocabulary.pronouns,
+                                     build_lexicon(words, grammar))
         self.index = PhraseIndex(knowledge, self.normaliser)
         self.composer = Composer(knowledge)
         self.intents = compile_intents(knowledge.language)

@@ -171,6 +171,9 @@ def known_words(knowledge: Knowledge) -> set[str]:
 def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     """Find every mention in the tokens and describe the question."""
     words = tuple(t.text for t in tokens)
+    # where a word's inflection differs from its lemma, phrases written with that inflection
+    # match it too ("roles needing" is not "role need")
+    forms = tuple(t.form or t.text for t in tokens) if any(t.form for t in tokens) else words
     typed = tuple(t.typed for t in tokens)
     voc = index.vocabulary
     covered: list[set[Target] | None] = [None] * len(words)
@@ -179,8 +182,11 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     i = 0
     longest_from = index.longest_from
     while i < len(words):
-        for length in range(min(longest_from.get(words[i], 0), len(words) - i), 0, -1):
+        longest = max(longest_from.get(words[i], 0), longest_from.get(forms[i], 0))
+        for length in range(min(longest, len(words) - i), 0, -1):
             targets = index.phrases.get(words[i : i + length])
+            if not targets and forms is not words:
+                targets = index.phrases.get(forms[i : i + length])
             if targets:
                 mentions.append((i, i + length, targets))
                 for k in range(i, i + length):

@@ -1,9 +1,10 @@
-"""Stage 1: text -> clean text -> tokens, with shorthand rewritten, plurals folded and typos
-corrected against the knowledge base's own vocabulary.
+"""Stage 1: text -> clean text -> tokens, with shorthand rewritten, inflections folded onto
+vocabulary words and typos corrected toward the vocabulary.
 
-Correction is deliberately narrow: only words the vocabulary does not know, only words of
-four letters or more, and only one edit away (two for long words), so that real words are
-never bent into domain words.
+Correction is deliberately narrow: only words that are neither in the vocabulary nor ordinary
+English (the lexicon, lexicon.py, says which), only words of four letters or more, only toward
+vocabulary words with the same first letter, and one edit away (two for long words), so that
+real words are never bent into domain words.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+from .lexicon import SHORTEST_CORRECTED, Lexicon, max_edits, plural_stems
 
 # Questions are cut to this many characters; the answer says so.
 MAX_QUESTION_CHARS = 1000
@@ -85,41 +88,56 @@ def split_words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Token:
-    text: str  # the word used for matching: lower case, rewritten, singular, corrected
+    text: str  # the word used for matching: lower case, rewritten, corrected, its lemma ("fitted" -> "fit")
     typed: str  # the word as the user typed it
     corrected: bool = False
+    # the word as written, only its -s folded ("roles needing" -> "role needing"), when that
+    # differs from `text`: a phrase written with an inflection ("needing") means that form
+    form: str = ""
 
 
 class Normaliser:
     """Turns questions into tokens. Built once per knowledge base; cheap per question."""
 
     def __init__(self, vocabulary: set[str], rewrites: dict[str, str],
-                 function_words: frozenset[str] = frozenset()) -> None:
+                 function_words: frozenset[str] = frozenset(), lexicon: Lexicon | None = None) -> None:
         self.vocabulary = frozenset(vocabulary)
         # a capitalised word is a name ("Rust"): never bent into a function word ("just")
         self.function_words = function_words
         self.rewrites = dict(rewrites)
-        by_length: dict[int, list[str]] = {}
+        self.lexicon = lexicon or Lexicon()
+        # correction candidates by (first letter, length): a typo keeps its first letter
+        buckets: dict[tuple[str, int], list[str]] = {}
         for word in sorted(self.vocabulary):
-            if word.isalpha():
-                by_length.setdefault(len(word), []).append(word)
-        self._by_length = by_length
+            # short words are too close to too many others ("card" is not "car")
+            if word.isalpha() and len(word) >= SHORTEST_CORRECTED:
+                buckets.setdefault((word[0], len(word)), []).append(word)
+        self._buckets = buckets
         self._corrections: dict[str, str | None] = {}
         # the tokens of each word as typed (and whether it opened the question): questions
         # repeat words, and a word's reading never changes for one knowledge base
         self._word_memo: dict[tuple[str, bool], tuple[Token, ...]] = {}
 
     def fold(self, word: str) -> str:
-        """Lower-case and fold a plural onto a singular the vocabulary knows."""
+        """Lower-case and fold an inflected form onto the vocabulary word it is a form of: the
+        lexicon's table for English words, a plural's singular for names it does not know
+        ("APIs")."""
         word = word.lower()
-        if len(word) <= 3 or not word.endswith("s"):
-            return word
-        for suffix, replacement in (("ies", "y"), ("s", ""), ("es", "")):
-            if word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
-                stem = word[: -len(suffix)] + replacement
-                if stem in self.vocabulary:
-                    return stem
+        lemma = self.lexicon.lemmas.get(word)
+        if lemma is not None:
+            return lemma
+        if len(word) > 3:
+            for singular in plural_stems(word):
+                if singular in self.vocabulary:
+                    return singular
         return word
+
+    def fold_form(self, word: str) -> str:
+        """A word as a phrase writes it: only an -s ending folded, so a phrase's base form
+        ("need") matches every inflection of a question's word while an inflected one
+        ("needing") means just that form."""
+        word = word.lower()
+        return self.fold(word) if word.endswith("s") else word
 
     def phrase_tokens(self, phrase: str) -> tuple[str, ...]:
         """Tokens of a phrase from the knowledge base: rewritten and folded like a question's
@@ -127,38 +145,49 @@ class Normaliser:
         out: list[str] = []
         for word in split_words(unicodedata.normalize("NFKC", phrase)):
             rewritten = None if _is_name_letter(word) else self.rewrites.get(word.lower())
-            out.extend(self.fold(w) for w in (rewritten.split() if rewritten else [word]))
+            out.extend(self.fold_form(w) for w in (rewritten.split() if rewritten else [word]))
         return tuple(out)
 
+    def _token(self, word: str, typed: str, corrected: bool = False) -> Token:
+        text, form = self.fold(word), self.fold_form(word)
+        return Token(text, typed, corrected, "" if form == text else form)
+
     def correct(self, word: str) -> str | None:
-        """The vocabulary word one or two edits away, or None."""
+        """The vocabulary word one or two edits away, or None. Ordinary English words are
+        never corrected."""
         if word in self._corrections:
             return self._corrections[word]
         best: str | None = None
+        if len(word) >= SHORTEST_CORRECTED and word.isalpha() and word not in self.lexicon.protected:
+            best = self._nearest(word)
+        if len(self._corrections) < 50_000:
+            self._corrections[word] = best
+        return best
+
+    def _nearest(self, word: str) -> str | None:
         # imported here, not at the top: ~5 ms and ~5 MB a start, and most questions need no fix
         from rapidfuzz import process
         from rapidfuzz.distance import OSA, Indel
 
-        if len(word) >= 4 and word.isalpha():
-            max_edits = 2 if len(word) >= 8 else 1
-            candidates: list[str] = []
-            for length in range(len(word) - max_edits, len(word) + max_edits + 1):
-                candidates.extend(self._by_length.get(length, ()))
-            found = process.extract(word, candidates, scorer=OSA.distance,
-                                    score_cutoff=max_edits, limit=None)
-            if found:
-                # fewest edits first; among equals the closest in letters shared, then a-z
-                best = min(found, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]), m[0]))[0]
-            elif len(word) >= 6:
-                # two letters swapped for others ("compair"): same start, at most one letter
-                # dropped and one added, and only when a single word is that close
-                near = [w for w in process.extract(word, candidates, scorer=Indel.distance, score_cutoff=2, limit=None)
-                        if w[0][:2] == word[:2]]
-                if len(near) == 1:
-                    best = near[0][0]
-        if len(self._corrections) < 50_000:
-            self._corrections[word] = best
-        return best
+        edits = max_edits(len(word))
+        candidates: list[str] = []
+        for length in range(len(word) - edits, len(word) + edits + 1):
+            candidates.extend(self._buckets.get((word[0], length), ()))
+        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=edits, limit=None)
+        if found:
+            # fewest edits first; among equals the closest in letters shared, then the more
+            # common word, then a-z
+            frequency = self.lexicon.frequency
+            return min(found, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]),
+                                             -frequency.get(m[0], 0), m[0]))[0]
+        if len(word) >= 6:
+            # two letters swapped for others ("compair"): same start, at most one letter
+            # dropped and one added, and only when a single word is that close
+            near = [w for w in process.extract(word, candidates, scorer=Indel.distance, score_cutoff=2, limit=None)
+                    if w[0][:2] == word[:2]]
+            if len(near) == 1:
+                return near[0][0]
+        return None
 
     def tokens(self, text: str) -> tuple[Token, ...]:
         out: list[Token] = []
@@ -179,13 +208,13 @@ class Normaliser:
             return (Token(lower, typed),)
         rewritten = self.rewrites.get(lower)
         if rewritten is not None:
-            return tuple(Token(self.fold(part), typed) for part in rewritten.split())
+            return tuple(self._token(part, typed) for part in rewritten.split())
         word = self.fold(lower)
         if word in self.vocabulary or not word.isalpha():
-            return (Token(word, typed),)
+            return (self._token(lower, typed),)
         fixed = self.correct(word)
         if fixed is not None and typed[:1].isupper() and not first and fixed in self.function_words:
             fixed = None
         if fixed is None:
-            return (Token(word, typed),)
-        return (Token(self.fold(fixed), typed, corrected=True),)
+            return (self._token(lower, typed),)
+        return (self._token(fixed, typed, corrected=True),)
