@@ -46,6 +46,7 @@ COMPUTED_FEATURES = (
     "role", "two_roles", "skill_entity", "two_skills", "level_entity", "domain", "bare_head",
     "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
     "content", "bias", "work_words", "ctx_level", "two_levels", "unknown_skill", "ref_skill",
+    "work_focus",
 )
 
 
@@ -467,10 +468,28 @@ def _build_language(docs: dict[str, tuple[str, Any]], c: _Checker) -> Language |
         neutral = frozenset(c.texts(ipath, idoc, "neutral_concepts", "intents.yaml"))
         for name in sorted(neutral - set(concepts)):
             c.add(ipath, line_of(idoc, "neutral_concepts"), f"neutral_concepts: unknown concept {name!r}")
+    anchors, unanchored = _anchors(ipath, idoc, c, set(concepts) | set(COMPUTED_FEATURES))
     if vocabulary is None:
         return None
     return Language(FrozenMap(concepts), FrozenMap(intents), FrozenMap(templates), vocabulary,
-                    FrozenMap(settings), neutral)
+                    FrozenMap(settings), neutral, anchors, unanchored)
+
+
+def _anchors(path: str, doc: Any, c: _Checker, known_features: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """intents.yaml's `anchors: {features: [...], unanchored: [...]}`."""
+    node = doc.get("anchors") if isinstance(doc, dict) else None
+    if node is None:
+        return frozenset(), frozenset()
+    spec = c.mapping(path, node, "anchors", line_of(doc, "anchors"))
+    if spec is None or not c.keys(path, spec, "anchors", ("features",), ("unanchored",)):
+        return frozenset(), frozenset()
+    features = c.texts(path, spec, "features", "anchors")
+    unanchored = c.texts(path, spec, "unanchored", "anchors")
+    for key, listed, known in (("features", features, known_features), ("unanchored", unanchored, set(INTENT_IDS))):
+        for i, name in enumerate(listed):
+            if name not in known:
+                c.add(path, line_of(spec[key], i), f"anchors: {key}: unknown {name!r}")
+    return frozenset(features), frozenset(unanchored)
 
 
 def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabulary | None:
@@ -515,7 +534,7 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker,
     path, raw = _top(docs, "intents.yaml", "intents", c, dict)
     doc = docs["intents.yaml"][1]
     if isinstance(doc, dict):
-        c.keys(path, doc, "intents.yaml", ("intents",), ("settings", "neutral_concepts"))
+        c.keys(path, doc, "intents.yaml", ("intents",), ("settings", "neutral_concepts", "anchors"))
     known_features = concepts | set(COMPUTED_FEATURES)
     out: dict[str, IntentSpec] = {}
     for intent_id, node in (raw or {}).items():
@@ -526,7 +545,7 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker,
             continue
         spec = c.mapping(path, node, where, line_of(raw, intent_id))
         if spec is None or not c.keys(path, spec, where, ("weights",),
-                                      ("requires", "forbids", "takes_roles", "examples")):
+                                      ("requires", "forbids", "takes_roles", "examples", "cues")):
             continue
         weights: dict[str, float] = {}
         raw_weights = spec.get("weights") or {}
@@ -556,16 +575,17 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker,
                           f"{where}: requires unknown feature {feature!r}")
             groups.append(tuple(str(f) for f in members))
         forbids = c.texts(path, spec, "forbids", where)
-        for i, feature in enumerate(forbids):
-            if feature not in known_features:
-                c.add(path, line_of(spec["forbids"], i),
-                      f"{where}: forbids unknown feature {feature!r}")
+        cues = c.texts(path, spec, "cues", where)
+        for key, listed in (("forbids", forbids), ("cues", cues)):
+            for i, feature in enumerate(listed):
+                if feature not in known_features:
+                    c.add(path, line_of(spec[key], i), f"{where}: {key} unknown feature {feature!r}")
         takes = c.text(path, spec, "takes_roles", where, required=False) or "none"
         if takes not in TAKES_ROLES:
             c.add(path, line_of(spec, "takes_roles"),
                   f"{where}: 'takes_roles' must be one of {', '.join(TAKES_ROLES)}")
         out[intent_id] = IntentSpec(intent_id, FrozenMap(weights), tuple(groups), forbids, takes,
-                                    c.texts(path, spec, "examples", where))
+                                    c.texts(path, spec, "examples", where), cues)
     for intent_id in INTENT_IDS:
         if raw is not None and intent_id not in out and intent_id not in raw:
             c.add(path, line_of(raw), f"intent {intent_id!r} is not defined")

@@ -81,6 +81,8 @@ class IntentSpec:
     # how the intent uses roles: none | one | many | two
     takes_roles: str = "none"
     examples: tuple[str, ...] = ()
+    # features that anchor this intent alone, beside the anchors every topic intent has
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,10 @@ class Language:
     vocabulary: Vocabulary
     settings: Mapping[str, float]
     neutral_concepts: frozenset[str] = frozenset()
+    # a topic intent is scored only when one of these (or one of its own cues) is present
+    anchors: frozenset[str] = frozenset()
+    # intents that need no anchor: small talk and out_of_scope
+    unanchored: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
             return Resolved(intent, options, skills, level, rule="only role with that title")
         return Resolved(intent, (), skills, level, clarify=options, rule="ambiguous job title")
     if intent in LEVEL_INTENTS and level and (not reading.pronoun or not context.roles
-                                              or "which_roles" in reading.concepts):
+                                              or not reading.concepts.isdisjoint(("which_roles", "which_roles_hint"))):
         # "which of them are <level>?" asks for the level's roles
         return Resolved(intent, (), skills, level, levels=reading.levels, rule="a level, not a role")
     if intent in LEVEL_INTENTS and context.level and (not reading.pronoun or context.intent in LEVEL_INTENTS):

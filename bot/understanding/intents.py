@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import exp, tanh
 
-from ..model import Language
+from ..model import IntentSpec, Language
 from .entities import Reading
 
 
@@ -66,7 +66,7 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
             f["ref_role"] = 1.0
         # "it" can mean the skill talked about only where it cannot mean a role: the question
         # names its role ("does <role> use it?") or asks which roles ("which roles list it?")
-        if context_skills and not reading.skills and (reading.roles or "which_roles" in reading.concepts
+        if context_skills and not reading.skills and (reading.roles or not reading.concepts.isdisjoint(("which_roles", "which_roles_hint"))
                                                       or not context_roles):
             f["ref_skill"] = 1.0
     if context_roles and not reading.roles:
@@ -84,6 +84,9 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
         f["unexplained"] = unexplained * unexplained / max(reading.content, unexplained)
     if reading.work_words:
         f["work_words"] = 1.0
+        if len(set(reading.work_words)) >= 2:
+            # a described line of work ("models ... in production"), not one stray word
+            f["work_focus"] = 1.0
     if (reading.yes_no and "has" in reading.concepts and not reading.skills and 1 <= len(reading.unexplained) <= 2
             and reading.tokens and reading.unexplained[-1].lower() == reading.tokens[-1]
             and not reading.concepts & {"off_topic", "list", "overview"}):
@@ -102,12 +105,21 @@ class CompiledIntent:
     forbids: frozenset[str]
     requires: tuple[frozenset[str], ...]
     weights: tuple[tuple[str, float], ...]
+    # one of these must be present (None: the intent needs no anchor): the shared anchors
+    # (names of the notes' roles, skills, levels, the field, references into the conversation)
+    # and the intent's own cues; generic words alone ("want", "list", "next") never fire it
+    anchors: frozenset[str] | None = None
 
 
 def compile_intents(language: Language) -> tuple[CompiledIntent, ...]:
     """Built once per knowledge base (the Bot keeps it)."""
+    def anchors(spec: IntentSpec) -> frozenset[str] | None:
+        if not language.anchors or spec.id in language.unanchored:
+            return None
+        return language.anchors | frozenset(spec.cues)
+
     return tuple(CompiledIntent(spec.id, frozenset(spec.forbids), tuple(frozenset(g) for g in spec.requires),
-                                tuple(spec.weights.items())) for spec in language.intents.values())
+                                tuple(spec.weights.items()), anchors(spec)) for spec in language.intents.values())
 
 
 def rank_intents(reading: Reading, language: Language, context_roles: int = 0,
@@ -118,7 +130,7 @@ def rank_intents(reading: Reading, language: Language, context_roles: int = 0,
     scored = []
     # plain loops: this runs for every intent of every question
     for spec in compiled if compiled is not None else compile_intents(language):
-        if not spec.forbids.isdisjoint(present):
+        if not spec.forbids.isdisjoint(present) or (spec.anchors is not None and spec.anchors.isdisjoint(present)):
             continue
         for group in spec.requires:
             if group.isdisjoint(present):
