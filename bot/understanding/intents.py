@@ -66,8 +66,8 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
             f["ref_role"] = 1.0
         # "it" can mean the skill talked about only where it cannot mean a role: the question
         # names its role ("does <role> use it?") or asks which roles ("which roles list it?")
-        if context_skills and not reading.skills and (reading.roles or not reading.concepts.isdisjoint(("which_roles", "which_roles_hint"))
-                                                      or not context_roles):
+        asks_which = not reading.concepts.isdisjoint(("which_roles", "which_roles_hint"))
+        if context_skills and not reading.skills and (reading.roles or asks_which or not context_roles):
             f["ref_skill"] = 1.0
     if context_roles and not reading.roles:
         f["ctx_role"] = 1.0
