@@ -88,7 +88,9 @@ class PhraseIndex:
             for phrase in phrases:
                 if "..." in phrase:
                     left, right = phrase.split("...", 1)
-                    self.gapped.append((normaliser.phrase_tokens(left), normaliser.phrase_tokens(right), concept))
+                    # matched against the question's lemmas: the words around a gap are loose anyway
+                    self.gapped.append((normaliser.phrase_tokens(left, lemmas=True),
+                                        normaliser.phrase_tokens(right, lemmas=True), concept))
                 else:
                     self._add(phrase, Target(CONCEPT, concept))
         self.longest = max((len(p) for p in self.phrases), default=1)

@@ -26,6 +26,11 @@ from ..mapping import FrozenMap
 # letter; these bound the edits (two for long words), shared with the corrector in normalise.py
 LONG_WORD = 8
 SHORTEST_CORRECTED = 4
+# An English word this frequent in pyspellchecker's list (or in simplemma's forms and not in
+# that list) is ordinary; rarer ones ("spacey", "manger") are more likely typos of a name
+ORDINARY = 1000
+# words this long may also be corrected for two letters swapped for others
+SWAPPED_PAIR_LENGTH = 6
 
 
 def max_edits(length: int) -> int:
@@ -106,11 +111,11 @@ def _inflections(vocabulary: frozenset[str], lemma_of: Mapping[str, str],
 
 @lru_cache(maxsize=1)
 def _english_buckets() -> dict[tuple[str, int], list[str]]:
-    """English words by (first letter, length), the corrector's candidate buckets."""
+    """Ordinary English words by (first letter, length), the corrector's candidate buckets."""
     frequency, lemma_of = _english()
     buckets: dict[tuple[str, int], list[str]] = {}
     for word in frequency.keys() | lemma_of.keys():
-        if len(word) >= SHORTEST_CORRECTED and word.isalpha():
+        if len(word) >= SHORTEST_CORRECTED and word.isalpha() and frequency.get(word, ORDINARY) >= ORDINARY:
             buckets.setdefault((word[0], len(word)), []).append(word)
     return buckets
 
@@ -121,7 +126,7 @@ def _protected(vocabulary: frozenset[str]) -> frozenset[str]:
     edits. Compared bucket by bucket (first letter, length), so the cost grows with the
     vocabulary, not with its square."""
     from rapidfuzz import process
-    from rapidfuzz.distance import OSA
+    from rapidfuzz.distance import OSA, Indel
 
     buckets = _english_buckets()
     protected: set[str] = set()
@@ -134,4 +139,8 @@ def _protected(vocabulary: frozenset[str]) -> frozenset[str]:
             if words:
                 found = process.extract(target, words, scorer=OSA.distance, score_cutoff=edits, limit=None)
                 protected.update(word for word, _, _ in found)
+                if length >= SWAPPED_PAIR_LENGTH:
+                    # the corrector's rule for two letters swapped for others (normalise.py)
+                    found = process.extract(target, words, scorer=Indel.distance, score_cutoff=2, limit=None)
+                    protected.update(word for word, _, _ in found if word[:2] == target[:2])
     return frozenset(protected - vocabulary)

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import SHORTEST_CORRECTED, Lexicon, max_edits, plural_stems
+from .lexicon import SHORTEST_CORRECTED, SWAPPED_PAIR_LENGTH, Lexicon, max_edits, plural_stems
 
 # Questions are cut to this many characters; the answer says so.
 MAX_QUESTION_CHARS = 1000
@@ -139,13 +139,15 @@ class Normaliser:
         word = word.lower()
         return self.fold(word) if word.endswith("s") else word
 
-    def phrase_tokens(self, phrase: str) -> tuple[str, ...]:
+    def phrase_tokens(self, phrase: str, lemmas: bool = False) -> tuple[str, ...]:
         """Tokens of a phrase from the knowledge base: rewritten and folded like a question's
-        words (so "whats" in a phrase reads as "what is"), but never typo-corrected."""
+        words (so "whats" in a phrase reads as "what is"), but never typo-corrected. Each word
+        as written (`fold_form`), or its lemma."""
+        fold = self.fold if lemmas else self.fold_form
         out: list[str] = []
         for word in split_words(unicodedata.normalize("NFKC", phrase)):
             rewritten = None if _is_name_letter(word) else self.rewrites.get(word.lower())
-            out.extend(self.fold_form(w) for w in (rewritten.split() if rewritten else [word]))
+            out.extend(fold(w) for w in (rewritten.split() if rewritten else [word]))
         return tuple(out)
 
     def _token(self, word: str, typed: str, corrected: bool = False) -> Token:
@@ -180,7 +182,7 @@ class Normaliser:
             frequency = self.lexicon.frequency
             return min(found, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]),
                                              -frequency.get(m[0], 0), m[0]))[0]
-        if len(word) >= 6:
+        if len(word) >= SWAPPED_PAIR_LENGTH:
             # two letters swapped for others ("compair"): same start, at most one letter
             # dropped and one added, and only when a single word is that close
             near = [w for w in process.extract(word, candidates, scorer=Indel.distance, score_cutoff=2, limit=None)
