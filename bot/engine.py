@@ -12,10 +12,11 @@ from .answers import Composed, Composer
 from .model import Knowledge
 from .problems import KnowledgeError, Problem
 from .understanding.context import Context, Resolved, next_context, resolve
-from .understanding.entities import PhraseIndex, Reading, known_words, read_question
+from .understanding.entities import SMALL_TALK, PhraseIndex, Reading, known_words, read_question, with_background
 from .understanding.intents import Ranking, compile_intents, rank_intents
 from .understanding.lexicon import build_lexicon
 from .understanding.normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
+from .understanding.reading import Clause, ReadingCues, asking_clauses, split_clauses
 
 # every {name} the answers fill in; a template naming another is a mistake caught on load
 TEMPLATE_FIELDS = frozenset({
@@ -78,6 +79,7 @@ class Bot:
         self.normaliser = Normaliser(words, dict(vocabulary.rewrites), vocabulary.stopwords | vocabulary.pronouns,
                                      build_lexicon(words, grammar))
         self.index = PhraseIndex(knowledge, self.normaliser)
+        self.cues = ReadingCues.of(vocabulary)
         self.composer = Composer(knowledge)
         self.intents = compile_intents(knowledge.language)
         settings = knowledge.language.settings
@@ -86,13 +88,36 @@ class Bot:
 
     def read(self, question: str) -> tuple[str, bool, Reading]:
         text, cut = clean_text(question, MAX_QUESTION_CHARS)
-        return text, cut, read_question(self.normaliser.tokens(text), self.index)
+        return text, cut, self._read_message(text)
+
+    def _read_message(self, text: str) -> Reading:
+        """The question inside the message: the asking clause read, the background lending it
+        only what a question may borrow (reading.py)."""
+        clauses = split_clauses(text, self.cues)
+        if len(clauses) == 1:
+            return self._read_text(text)
+        asking, background = asking_clauses(clauses, self._is_small_talk)
+        asking_text = " ".join(c.text for c in asking)
+        reading = self._read_text(asking_text)
+        if not background:
+            return reading
+        return with_background(reading, self._read_text(" ".join(c.text for c in background)), asking_text)
+
+    def _read_text(self, text: str) -> Reading:
+        return read_question(self.normaliser.tokens(text), self.index)
+
+    def _is_small_talk(self, clause: Clause) -> bool:
+        concepts = self._read_text(clause.text).concepts
+        return not concepts.isdisjoint(SMALL_TALK)
 
     def answer(self, question: str, context: Context | None = None) -> Answer:
         context = context or Context()
         text, cut, reading = self.read(question)
         if not text:
             return self._empty_answer(context)
+        if reading.background_roles and not context.pending:
+            # the roles of the asker's own story are what this question is about
+            context = replace(context, roles=reading.background_roles)
         ranking = rank_intents(reading, self.knowledge.language, len(context.roles), len(context.listed),
                                context.level is not None, self.intents, len(context.skills))
         resolved = resolve(reading, ranking, context, self.knowledge.language, self.index.roles_by_head,

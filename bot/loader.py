@@ -501,7 +501,8 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         return None
     lists = ("stopwords", "common_words", "pronouns", "role_head_words", "skill_nouns",
              "skill_verbs", "yes_no_starts", "determiners", "pick_words", "pair_ordinals")
-    c.keys(path, doc, "vocabulary.yaml", lists + ("rewrites", "ordinals"))
+    reading_cues = ("question_words", "imperatives", "fillers")
+    c.keys(path, doc, "vocabulary.yaml", lists + ("rewrites", "ordinals"), reading_cues)
 
     def words(key: str) -> frozenset[str]:
         return frozenset(w.lower() for w in c.texts(path, doc, key, "vocabulary.yaml"))
@@ -526,6 +527,7 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         skill_nouns=words("skill_nouns"), skill_verbs=words("skill_verbs"),
         ordinals=FrozenMap(table("ordinals", int)), yes_no_starts=words("yes_no_starts"),
         determiners=words("determiners"), pick_words=words("pick_words"), pair_ordinals=words("pair_ordinals"),
+        question_words=words("question_words"), imperatives=words("imperatives"), fillers=words("fillers"),
     )
 
 

@@ -99,6 +99,10 @@ class Vocabulary:
     determiners: frozenset[str] = frozenset()
     pick_words: frozenset[str] = frozenset()
     pair_ordinals: frozenset[str] = frozenset()
+    # the reading stage's cues: words that open a question or a request, and fillers before them
+    question_words: frozenset[str] = frozenset()
+    imperatives: frozenset[str] = frozenset()
+    fillers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ shared by several titles never matches a whole role.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..model import Knowledge
 from .normalise import Normaliser, Token, split_words, stem
@@ -53,6 +53,33 @@ class Reading:
     work_words: tuple[str, ...] = ()  # words of the question found in what roles do (focus, tasks)
     mentions: tuple[Mention, ...] = field(default=(), compare=False)
     corrections: tuple[tuple[str, str], ...] = ()
+    # roles named in the message's background (the asker's own story), for a question that
+    # names none: "I've been a <role> for a year. What's the next step for me?"
+    background_roles: tuple[str, ...] = ()
+    asking: str = ""  # the asking clause, when the message had a background
+
+
+# concepts that make a question about the asker, who may have told their skills before asking
+ABOUT_THE_ASKER = frozenset({"first_person", "recommend", "which_roles", "which_roles_hint"})
+
+
+def with_background(asking: Reading, background: Reading, asking_text: str) -> Reading:
+    """The asking clause's reading, with what it may borrow from the background: its roles as
+    what the question is about when it names none, the asker's skills and the work they
+    describe for a question about the asker, and the field for "it". Nothing else of the
+    background counts: its concepts, off-topic and unexplained words stay out."""
+    changes: dict[str, object] = {"asking": asking_text}
+    if not asking.roles and background.roles:
+        changes["background_roles"] = background.roles
+    if not asking.concepts.isdisjoint(ABOUT_THE_ASKER):
+        if not asking.skills and background.skills:
+            changes["skills"] = background.skills
+            changes["mentions"] = asking.mentions + tuple(m for m in background.mentions if m.kind == SKILL)
+        if background.work_words:
+            changes["work_words"] = asking.work_words + background.work_words
+    if asking.pronoun and background.domain and not (asking.roles or asking.skills or asking.level):
+        changes["domain"] = True
+    return replace(asking, **changes)  # type: ignore[arg-type]
 
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye", "help"})
