@@ -80,8 +80,8 @@ class _Docs:
     def _by(items: list[Any], key: str) -> dict[str, dict[Any, Any]]:
         out: dict[str, dict[Any, Any]] = {}
         for item in items:
-            if isinstance(item, dict) and item.get(key) is not None:
-                out.setdefault(str(item[key]).strip(), item)
+            if isinstance(item, dict) and isinstance(item.get(key), str):
+                out.setdefault(item[key].strip(), item)
         return out
 
 
@@ -338,7 +338,7 @@ def _common_checks(facts: Facts, d: _Docs) -> list[Problem]:
     out: list[Problem] = []
     raw = d.notes.get("common_skills")
     nodes = raw if isinstance(raw, list) else []
-    by_text = {str(n.get("text", "")).strip(): n for n in nodes if isinstance(n, dict)}
+    by_text = {n["text"].strip(): n for n in nodes if isinstance(n, dict) and isinstance(n.get("text"), str)}
     for item in facts.common_skills:
         node = by_text.get(item.text)
         for skill_name in item.skills:

@@ -11,6 +11,7 @@ notes needs only its facts. Every problem is collected and reported together, ea
 
 from __future__ import annotations
 
+import datetime
 import math
 import os
 import re
@@ -190,6 +191,8 @@ def _kind(value: Any) -> str:
         return "nothing"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return "a number"
+    if isinstance(value, datetime.date):
+        return "a date"
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
         type(value).__mro__[-2] if type(value).__mro__[-2] in (dict, list) else type(value),
         type(value).__name__,

@@ -230,7 +230,7 @@ def test_last_is_still_minus_one(knowledge: object) -> None:
     ("    focus: Design, train, and deploy ML models", "    focus: 3.10",
      "role 'ml_engineer': 'focus' must be text, got a number; put it in quotes to keep it as written"),
     ("    name: Machine Learning Engineer", "    name: 2024-01-01",
-     "role 1: 'name' must be text, got date; put it in quotes to keep it as written"),
+     "role 1: 'name' must be text, got a date; put it in quotes to keep it as written"),
     ("aliases: [ml engineer", "aliases: [3.10, ml engineer",
      "role 'ml_engineer': item 1 of 'aliases' reads as a number; put it in quotes"),
 ])
