@@ -105,6 +105,7 @@ def child_env(cache_home: str, pycache: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("MLBOT_KNOWLEDGE", "MLBOT_NO_CACHE", "PYTHONPROFILEIMPORTTIME")}
     env["XDG_CACHE_HOME"] = cache_home
+    env["XDG_STATE_HOME"] = os.path.join(cache_home, "state")  # the cache's secret, too
     if pycache is not None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = pycache
@@ -331,6 +332,48 @@ def make_knowledge(directory: str, n_roles: int, seed: int = 7) -> list[list[str
     return convs
 
 
+# --- many aliases: validation must stay near-linear (kept apart from the sections above) --
+
+def make_alias_knowledge(directory: str, n_aliases: int, seed: int = 11) -> str:
+    """The built-in knowledge base with `n_aliases` aliases on its first ten skills (many
+    aliases of one name is where a per-alias scan of the list went quadratic); the
+    built-in language is borrowed. Returns the directory."""
+    import yaml
+
+    rng = random.Random(seed)
+    facts = os.path.join(directory, "facts")
+    shutil.copytree(os.path.join(ROOT, "knowledge", "facts"), facts)
+    path = os.path.join(facts, "skills.yaml")
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    words = _pseudo_words(n_aliases, rng, set())
+    skills = doc["skills"][:10]
+    for i, word in enumerate(words):
+        skills[i % len(skills)].setdefault("aliases", []).append(f"{word} toolkit")
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.dump(doc, f, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False)
+    return directory
+
+
+_CHECK_TIMED = """
+import json, sys, time
+from bot.loader import check_knowledge
+start = time.perf_counter()
+knowledge, problems = check_knowledge(sys.argv[1])
+print(json.dumps({"seconds": time.perf_counter() - start, "valid": knowledge is not None}))
+"""
+
+
+def measure_many_aliases(directory: str, n_aliases: int) -> dict[str, Any]:
+    """Load + validate (the warnings pass included, as a cold start does) of a knowledge
+    base with `n_aliases` aliases, in a fresh child process."""
+    kdir = make_alias_knowledge(directory, n_aliases)
+    done = subprocess.run([sys.executable, "-c", _CHECK_TIMED, kdir], capture_output=True,
+                          text=True, timeout=600, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 # --- the worker: runs in its own process so memory and imports are its own ---------------
 
 def worker(knowledge: str | None, questions: str, rounds: int, cache_home: str,
@@ -529,6 +572,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--load-budget", type=float, default=60.0,
                    help="seconds a synthetic base may take to load with the loader's warnings pass "
                         "before it is measured without it (default %(default)s)")
+    p.add_argument("--aliases", type=int, default=50_000,
+                   help="aliases of the knowledge base of the many-aliases row (default %(default)s)")
     p.add_argument("--questions", help="question file: canned-test YAML, or text (one a line)")
     p.add_argument("--prompt", default=r"mlbot> ", help="regular expression of the REPL prompt (default %(default)r)")
     p.add_argument("--json", dest="json_out", metavar="PATH", help="also write the raw figures as JSON")
@@ -700,6 +745,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"{ms(result['ask_ms'] / 1000)} / {mb(result['ask_rss_kb'])}")
             if not (result["identical"] and result["cache_hit"]):
                 table.add(f"{label}: answers with cache = without", "**NO**", "identical", False)
+
+        # 7. many aliases: load + validate
+        progress(f"{args.aliases:,} aliases: load + validate")
+        aliases = measure_many_aliases(os.path.join(tmp, "aliases"), args.aliases)
+        raw["many_aliases"] = {"aliases": args.aliases, **aliases}
+        table.add(f"{args.aliases:,} aliases: load + validate (parse + check YAML, warnings pass)",
+                  ms(aliases["seconds"]) if aliases["valid"] else "**invalid base**", "< 5 s",
+                  aliases["valid"] and aliases["seconds"] < 5)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

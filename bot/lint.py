@@ -65,6 +65,7 @@ class _Docs:
         self.career_path, self.levels = self._items(docs, "career.yaml", "levels")
         self.notes_path, notes = docs.get("notes.yaml", ("notes.yaml", None))
         self.notes: dict[Any, Any] = notes if isinstance(notes, dict) else {}
+        self.item_lines = _ItemLines()
         self.role_nodes = self._by(self.roles, "id")
         self.skill_nodes = self._by(self.skills, "name")
         self.level_nodes = self._by(self.levels, "id")
@@ -79,8 +80,8 @@ class _Docs:
     def _by(items: list[Any], key: str) -> dict[str, dict[Any, Any]]:
         out: dict[str, dict[Any, Any]] = {}
         for item in items:
-            if isinstance(item, dict) and item.get(key) is not None:
-                out.setdefault(str(item[key]).strip(), item)
+            if isinstance(item, dict) and isinstance(item.get(key), str):
+                out.setdefault(item[key].strip(), item)
         return out
 
 
@@ -92,20 +93,35 @@ def _line(node: Any, key: str | None = None) -> int:
     return line_of(node, key) if node is not None else 0
 
 
-def _item_line(node: Any, key: str, value: str, occurrence: int = 1) -> int:
-    """Line of the `occurrence`-th item equal to `value` in the list `node[key]`, else of
-    the key, else of the node."""
-    if not isinstance(node, dict):
-        return 0
-    items = node.get(key)
-    if isinstance(items, list):
-        seen = 0
-        for i, item in enumerate(items):
-            if item is not None and str(item).strip() == value:
-                seen += 1
-                if seen == occurrence:
-                    return line_of(items, i)
-    return line_of(node, key)
+class _ItemLines:
+    """The lines of the items of the lists in the parsed documents, indexed by text: asking
+    for the line of each of n aliases is then O(n), not O(n**2) as a scan per alias was."""
+
+    def __init__(self) -> None:
+        self._index: dict[tuple[int, str], dict[str, list[int]]] = {}
+
+    def line(self, node: Any, key: str, value: str, occurrence: int = 1) -> int:
+        """Line of the `occurrence`-th item equal to `value` in the list `node[key]`, else
+        of the key, else of the node."""
+        if not isinstance(node, dict):
+            return 0
+        lines = self._lines(node, key).get(value, ())
+        if len(lines) >= occurrence:
+            return lines[occurrence - 1]
+        return line_of(node, key)
+
+    def _lines(self, node: dict[Any, Any], key: str) -> dict[str, list[int]]:
+        # keyed by id(node): the parsed documents outlive this object
+        cached = self._index.get((id(node), key))
+        if cached is None:
+            cached = {}
+            items = node.get(key)
+            if isinstance(items, list):
+                for i, item in enumerate(items):
+                    if isinstance(item, str):
+                        cached.setdefault(item.strip(), []).append(line_of(items, i))
+            self._index[(id(node), key)] = cached
+        return cached
 
 
 def _names(facts: Facts, d: _Docs) -> list[_Name]:
@@ -117,18 +133,18 @@ def _names(facts: Facts, d: _Docs) -> list[_Name]:
         out.append(_Name(ROLE, role.id, role.name, d.roles_path, line))
         if "(" in role.name:  # the engine also knows "Name (qualifier)" as plain "Name"
             out.append(_Name(ROLE, role.id, role.name.split("(")[0], d.roles_path, line))
-        out += [_Name(ROLE, role.id, alias, d.roles_path, _item_line(node, "aliases", alias))
+        out += [_Name(ROLE, role.id, alias, d.roles_path, d.item_lines.line(node, "aliases", alias))
                 for alias in role.aliases]
     for skill in facts.skills:
         node = d.skill_nodes.get(skill.name)
         out.append(_Name(SKILL, skill.name, skill.name, d.skills_path, _line(node, "name")))
-        out += [_Name(SKILL, skill.name, alias, d.skills_path, _item_line(node, "aliases", alias))
+        out += [_Name(SKILL, skill.name, alias, d.skills_path, d.item_lines.line(node, "aliases", alias))
                 for alias in skill.aliases]
     for level in facts.levels:
         node = d.level_nodes.get(level.id)
         out.append(_Name(LEVEL, level.id, level.name, d.career_path, _line(node, "name")))
         out.append(_Name(LEVEL, level.id, level.word, d.career_path, _line(node, "word")))
-        out += [_Name(LEVEL, level.id, alias, d.career_path, _item_line(node, "aliases", alias))
+        out += [_Name(LEVEL, level.id, alias, d.career_path, d.item_lines.line(node, "aliases", alias))
                 for alias in level.aliases]
     domain = d.notes.get("domain")
     for text in (facts.domain_name, *facts.domain_aliases):
@@ -136,7 +152,7 @@ def _names(facts: Facts, d: _Docs) -> list[_Name]:
             if text == facts.domain_name:
                 line = _line(domain, "name")
             else:
-                line = _item_line(domain, "aliases", text)
+                line = d.item_lines.line(domain, "aliases", text)
             out.append(_Name(DOMAIN, "", text, d.notes_path, line))
     return out
 
@@ -202,7 +218,7 @@ def _spellings(facts: Facts, d: _Docs) -> list[Problem]:
             if text == skill.name:
                 line = _line(node, "name")
             else:
-                line = _item_line(node, "aliases", text)
+                line = d.item_lines.line(node, "aliases", text)
             folded = spelling_key(text)
             if not folded:
                 continue
@@ -241,7 +257,7 @@ def _role_checks(facts: Facts, d: _Docs) -> list[Problem]:
                 counts[item] = counts.get(item, 0) + 1
                 if counts[item] == 2:
                     out.append(_warn(
-                        path, _item_line(node, field_name, item, 2),
+                        path, d.item_lines.line(node, field_name, item, 2),
                         f"{where} lists {item!r} twice in {field_name!r}",
                     ))
             if role.in_table and not items:
@@ -322,14 +338,14 @@ def _common_checks(facts: Facts, d: _Docs) -> list[Problem]:
     out: list[Problem] = []
     raw = d.notes.get("common_skills")
     nodes = raw if isinstance(raw, list) else []
-    by_text = {str(n.get("text", "")).strip(): n for n in nodes if isinstance(n, dict)}
+    by_text = {n["text"].strip(): n for n in nodes if isinstance(n, dict) and isinstance(n.get("text"), str)}
     for item in facts.common_skills:
         node = by_text.get(item.text)
         for skill_name in item.skills:
             skill = facts.skill_by_name.get(skill_name)
             if not mentions(item.text, (skill_name, *(skill.aliases if skill else ()))):
                 out.append(_warn(
-                    d.notes_path, _item_line(node, "skills", skill_name),
+                    d.notes_path, d.item_lines.line(node, "skills", skill_name),
                     f"common_skills line {item.text!r} does not mention {skill_name!r}, "
                     "one of its 'skills'",
                 ))

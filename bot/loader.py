@@ -11,6 +11,7 @@ notes needs only its facts. Every problem is collected and reported together, ea
 
 from __future__ import annotations
 
+import datetime
 import math
 import os
 import re
@@ -42,6 +43,8 @@ INTENT_IDS = (
     "goodbye", "help", "out_of_scope",
 )
 TAKES_ROLES = ("none", "one", "many", "two")
+# Largest item an ordinal word may pick ("the thousandth"); answers list far fewer.
+MAX_ORDINAL = 1000
 COMPUTED_FEATURES = (
     "role", "two_roles", "skill_entity", "two_skills", "level_entity", "domain", "bare_head",
     "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
@@ -136,10 +139,11 @@ class _Checker:
             if required and key in node:
                 self.add(path, line_of(node, key), f"{where}: {key!r} must not be empty")
             return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.add(path, line_of(node, key), f"{where}: {key!r} must be text, got {_kind(value)}")
+        if not isinstance(value, str):
+            quote = "; put it in quotes to keep it as written" if _unquoted_scalar(value) else ""
+            self.add(path, line_of(node, key), f"{where}: {key!r} must be text, got {_kind(value)}{quote}")
             return None
-        value = str(value).strip()
+        value = value.strip()
         if not value and required:
             self.add(path, line_of(node, key), f"{where}: {key!r} must not be empty")
             return None
@@ -158,26 +162,38 @@ class _Checker:
         out: list[str] = []
         bad_items = False
         for i, item in enumerate(value):
-            if isinstance(item, bool):
+            if _unquoted_scalar(item):
                 self.add(path, line_of(value, i),
-                         f"{where}: item {i + 1} of {key!r} reads as true/false; put it in quotes")
+                         f"{where}: item {i + 1} of {key!r} reads as {_kind(item)}; put it in quotes")
                 bad_items = True
                 continue
-            if not isinstance(item, (str, int, float)) or not str(item).strip():
+            if not isinstance(item, str) or not item.strip():
                 self.add(path, line_of(value, i),
                          f"{where}: item {i + 1} of {key!r} must be non-empty text")
                 bad_items = True
                 continue
-            out.append(str(item).strip())
+            out.append(item.strip())
         # an empty list is a problem of its own; a list of bad items was reported item by item
         if non_empty and not out and not bad_items:
             self.add(path, line_of(node, key), f"{where}: {key!r} must list at least one item")
         return tuple(out)
 
 
+def _unquoted_scalar(value: Any) -> bool:
+    """A YAML scalar that was meant as text but read as something else: `yes`, `3.10`
+    (which would become "3.1"), `2024-01-01`."""
+    return value is not None and not isinstance(value, (str, dict, list))
+
+
 def _kind(value: Any) -> str:
+    """What a value is, in words, never the value itself: a container may stand for
+    millions of values (YAML aliases) and text of it could be huge."""
     if value is None:
         return "nothing"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    if isinstance(value, datetime.date):
+        return "a date"
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
         type(value).__mro__[-2] if type(value).__mro__[-2] in (dict, list) else type(value),
         type(value).__name__,
@@ -186,20 +202,38 @@ def _kind(value: Any) -> str:
 
 def _read_all(directory: Path, names: tuple[str, ...],
               checker: _Checker) -> dict[str, tuple[str, Any]]:
-    """Every file by name; a missing or unparsable one is reported and stands as _BROKEN."""
-    found: dict[str, tuple[str, Any]] = {}
+    """Every file by name; a missing or unparsable one is reported and stands as _BROKEN.
+
+    A file is read only if it is a regular file (a FIFO, /dev/zero or a directory in its
+    place is refused without blocking or reading: `bot.safeio`)."""
+    found: dict[str, tuple[str, Any]] = {str(name): (str(directory / name), _BROKEN) for name in names}
+    unreadable = _unreadable_dir(directory)
+    if unreadable:
+        # one problem for the directory, not one per file it hides
+        checker.add(str(directory), 0, f"cannot read the directory: {unreadable}")
+        return found
     for name in names:
         path = directory / name
-        found[name] = (str(path), _BROKEN)
-        if not path.is_file():
-            # line 0: there is no line to point at in a file that does not exist
-            checker.add(str(path), 0, "file is missing" if not path.exists() else "not a file")
-            continue
         try:
             found[name] = (str(path), read_yaml(path))
         except YamlError as exc:
-            checker.add(exc.path, exc.line, exc.message)
+            # line 0: there is no line to point at in a file that does not exist
+            message = "file is missing" if exc.line == 0 else exc.message
+            checker.add(exc.path, exc.line, message)
     return found
+
+
+def _unreadable_dir(directory: Path) -> str | None:
+    """Why the files of `directory` cannot be reached (mode 000, a file in its place), or
+    None when they can, or when it is missing (each file is then reported missing)."""
+    try:
+        # resolving "dir/." needs search permission on dir, as reaching its files does
+        os.stat(os.path.join(directory, "."))
+        return None
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
 
 
 def load_knowledge(directory: Path | str | None = None) -> Knowledge:
@@ -215,11 +249,15 @@ def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | No
     """Load a knowledge base, returning it (None when it has errors) and all problems found."""
     root = Path(directory) if directory is not None else builtin_dir()
     checker = _Checker()
-    if not root.is_dir():
+    if not os.path.isdir(root):
         checker.add(str(root), 0, "knowledge directory does not exist")
         return None, checker.problems
+    unreadable = _unreadable_dir(root)
+    if unreadable:
+        checker.add(str(root), 0, f"cannot read the knowledge directory: {unreadable}")
+        return None, checker.problems
     language_dir = root / "language"
-    if not language_dir.is_dir():
+    if not os.path.isdir(language_dir):  # unlike Path.is_dir, never raises PermissionError
         language_dir = builtin_dir() / "language"
     fact_docs = _read_all(root / "facts", FACT_FILES, checker)
     language_docs = _read_all(language_dir, LANGUAGE_FILES, checker)
@@ -238,13 +276,17 @@ def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | No
 
 
 def _top(docs: dict[str, tuple[str, Any]], name: str, key: str, checker: _Checker,
-         kind: type = list) -> tuple[str, Any]:
+         kind: type = list, own_keys_check: bool = False) -> tuple[str, Any]:
+    """The value of the top-level `key` of file `name`; any other top-level key is
+    reported, unless the caller checks the keys itself (`own_keys_check`)."""
     path, doc = docs[name]
     if doc is _BROKEN:
         return path, None
     if not isinstance(doc, dict):
         checker.add(path, _file_line(doc), f"the file must be a mapping with {key!r}")
         return path, None
+    if not own_keys_check:
+        checker.keys(path, doc, name, (), (key,))
     if key not in doc:
         checker.add(path, _file_line(doc), f"missing top-level key {key!r}")
         return path, None
@@ -387,7 +429,7 @@ def _build_roles(docs: dict[str, tuple[str, Any]], c: _Checker,
 
 def _build_levels(docs: dict[str, tuple[str, Any]], c: _Checker,
                   role_ids: set[str] | None) -> tuple[tuple[Level, ...], str]:
-    path, items = _top(docs, "career.yaml", "levels", c)
+    path, items = _top(docs, "career.yaml", "levels", c, own_keys_check=True)
     doc = docs["career.yaml"][1]
     progression = ""
     if isinstance(doc, dict):
@@ -507,33 +549,50 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
     def words(key: str) -> frozenset[str]:
         return frozenset(w.lower() for w in c.texts(path, doc, key, "vocabulary.yaml"))
 
-    def table(key: str, convert: Callable[[Any], Any]) -> dict[str, Any]:
+    def table(key: str, convert: Callable[[Any], Any], wanted: str) -> dict[str, Any]:
+        """A mapping of words to values; `convert` returns None for a bad value."""
         raw = doc.get(key) or {}
         if not isinstance(raw, dict):
             c.add(path, line_of(doc, key), f"{key!r} must be a mapping")
             return {}
         out = {}
         for k, v in raw.items():
-            try:
-                out[str(k).lower()] = convert(v)
-            except (TypeError, ValueError, OverflowError):
-                c.add(path, line_of(raw, k), f"{key!r}: bad value for {k!r}")
+            if not isinstance(k, str):
+                c.add(path, line_of(raw, k), f"{key!r}: the word {k!r} reads as {_kind(k)}; put it in quotes")
+                continue
+            value = convert(v)
+            if value is None:
+                c.add(path, line_of(raw, k), f"{key!r}: the value of {k!r} must be {wanted}, got {_kind(v)}")
+                continue
+            out[k.lower()] = value
         return out
 
     return Vocabulary(
         stopwords=words("stopwords"), common_words=words("common_words"),
-        rewrites=FrozenMap(table("rewrites", lambda v: str(v).lower())),
+        rewrites=FrozenMap(table("rewrites", _rewrite, "text")),
         pronouns=words("pronouns"), role_head_words=words("role_head_words"),
         skill_nouns=words("skill_nouns"), skill_verbs=words("skill_verbs"),
-        ordinals=FrozenMap(table("ordinals", int)), yes_no_starts=words("yes_no_starts"),
+        ordinals=FrozenMap(table("ordinals", _ordinal, f"1 to {MAX_ORDINAL}, or -1 for the last")),
+        yes_no_starts=words("yes_no_starts"),
         determiners=words("determiners"), pick_words=words("pick_words"), pair_ordinals=words("pair_ordinals"),
         question_words=words("question_words"), imperatives=words("imperatives"), fillers=words("fillers"),
     )
 
 
+def _rewrite(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+def _ordinal(value: Any) -> int | None:
+    """A list position: 1 to MAX_ORDINAL, or -1 for "the last" (not true, 0, -5, 10**32)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value == -1 or 1 <= value <= MAX_ORDINAL else None
+
+
 def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker,
                    concepts: set[str]) -> dict[str, IntentSpec]:
-    path, raw = _top(docs, "intents.yaml", "intents", c, dict)
+    path, raw = _top(docs, "intents.yaml", "intents", c, dict, own_keys_check=True)
     doc = docs["intents.yaml"][1]
     if isinstance(doc, dict):
         c.keys(path, doc, "intents.yaml", ("intents",), ("settings", "neutral_concepts", "anchors"))
@@ -571,11 +630,15 @@ def _build_intents(docs: dict[str, tuple[str, Any]], c: _Checker,
         for i, group in enumerate(raw_requires):
             members = group if isinstance(group, list) else [group]
             for feature in members:
-                # a nested list or mapping is not hashable: test its type before looking it up
-                if not isinstance(feature, str) or feature not in known_features:
+                # a nested list or mapping is not hashable (and may be an alias bomb): test
+                # its type before looking it up, and never write it into the message
+                if not isinstance(feature, str):
+                    c.add(path, line_of(raw_requires, i),
+                          f"{where}: 'requires' items must be feature names, got {_kind(feature)}")
+                elif feature not in known_features:
                     c.add(path, line_of(raw_requires, i),
                           f"{where}: requires unknown feature {feature!r}")
-            groups.append(tuple(str(f) for f in members))
+            groups.append(tuple(f for f in members if isinstance(f, str)))
         forbids = c.texts(path, spec, "forbids", where)
         cues = c.texts(path, spec, "cues", where)
         for key, listed in (("forbids", forbids), ("cues", cues)):

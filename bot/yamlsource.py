@@ -3,6 +3,12 @@
 Validation messages must name `file:line`, so mappings and sequences are built
 as `MarkedDict` / `MarkedList`, which carry the line of the node and of each key
 or item. Only the safe loader is used: YAML tags never construct objects.
+
+The files may come from someone else (a shared knowledge base, a test file in a pull
+request), so reading them is bounded: a file must be a regular file of at most
+`bot.safeio.MAX_FILE_BYTES`, and aliases (`*name`) may not make the document bigger than
+its own text by more than `MAX_ALIAS_NODES` nodes. Nine levels of `[*a, *a, ...]` in a
+10 KB file would otherwise stand for billions of values ("billion laughs").
 """
 
 from __future__ import annotations
@@ -11,6 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .safeio import read_regular
+
+# Nodes that aliases may add to a document, beyond the nodes written out in it. Anchors and
+# aliases have legitimate small uses; a thousand-fold expansion has none.
+MAX_ALIAS_NODES = 10_000
 
 try:  # the C parser is several times faster when pyyaml was built with libyaml
     _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -37,7 +49,60 @@ class YamlError(Exception):
 
 
 class _MarkedLoader(_Base):  # type: ignore[valid-type,misc]
-    pass
+    # set per document by parse_yaml: without a `*` in the text there is no alias to check
+    may_have_aliases = True
+
+    def get_single_data(self) -> Any:
+        # as pyyaml's, with the alias check between composing the node graph (where an
+        # alias is just one more reference to a node) and constructing the values
+        node = self.get_single_node()
+        if node is None:
+            return None
+        if self.may_have_aliases:
+            _check_alias_expansion(node)
+        return self.construct_document(node)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_alias_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph whose aliases stand for more than `MAX_ALIAS_NODES` extra nodes.
+
+    Each distinct node is visited once, without recursion, and given the number of nodes
+    it expands to. The error points at the first (innermost) collection over the limit:
+    the line where the expansion happens. An alias to a collection it is inside (a cycle)
+    counts once here; the constructor then refuses it as a recursive node."""
+    sizes: dict[int, int] = {}  # finished nodes
+    on_path: set[int] = set()
+    stack = [(root, iter(_children(root)))]
+    on_path.add(id(root))
+    while stack:
+        node, pending = stack[-1]
+        child = next(pending, None)
+        if child is not None:
+            if id(child) in sizes or id(child) in on_path:
+                continue
+            if isinstance(child, yaml.ScalarNode):
+                sizes[id(child)] = 1
+            else:
+                on_path.add(id(child))
+                stack.append((child, iter(_children(child))))
+            continue
+        stack.pop()
+        on_path.discard(id(node))
+        size = 1 + sum(sizes.get(id(c), 1) for c in _children(node))
+        sizes[id(node)] = size
+        if size > len(sizes) + MAX_ALIAS_NODES:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"aliases expand this to more than {MAX_ALIAS_NODES:,} values beyond those "
+                "written out; write the values out or use fewer aliases", node.start_mark)
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> MarkedDict:
@@ -102,8 +167,10 @@ def _line_at(text: str, index: int) -> int:
 
 def parse_yaml(text: str, path: str) -> Any:
     """Parse one YAML document from `text`; errors become `YamlError` with file and line."""
+    loader = _MarkedLoader(text)
+    loader.may_have_aliases = "*" in text
     try:
-        return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - safe loader subclass
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -120,7 +187,10 @@ def parse_yaml(text: str, path: str) -> Any:
     except yaml.YAMLError as exc:
         raise YamlError(path, 0, _first_line(exc)) from None
     except RecursionError:
-        raise YamlError(path, 0, "the file nests too deeply") from None
+        # the file exists, so there is a line to point at: its first
+        raise YamlError(path, 1, "the file nests too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def _first_line(exc: Exception) -> str:
@@ -129,11 +199,13 @@ def _first_line(exc: Exception) -> str:
 
 
 def read_yaml(path: Path) -> Any:
-    """Read and parse a YAML file; unreadable or undecodable files become `YamlError`."""
+    """Read and parse a YAML file; a missing, special, too large, unreadable or
+    undecodable file becomes `YamlError` (line 0 only for a file that does not exist)."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
-        raise YamlError(str(path), 0, exc.strerror or "cannot read the file") from None
+        line = 0 if isinstance(exc, FileNotFoundError) else 1
+        raise YamlError(str(path), line, exc.strerror or "cannot read the file") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -29,6 +29,7 @@ FIGURES = [
     "peak RSS: `chat --json`, 40 questions",
     "10 roles, ",
     "20 roles, ",
+    "2,000 aliases: load + validate",
 ]
 NUMBER = re.compile(r"\d[\d,]*(\.\d+)? ?(ms|µs|MB|s\b|questions/s|x bare)")
 
@@ -38,7 +39,7 @@ def run_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env["XDG_CACHE_HOME"] = str(tmp_path / "never-used")  # the bench gives children their own
     return subprocess.run(
         [sys.executable, str(BENCH), "--runs", "2", "--repl-runs", "1", "--rounds", "1",
-         "--piped", "40", "--sizes", "10,20", "--json", str(tmp_path / "raw.json"), *extra],
+         "--piped", "40", "--sizes", "10,20", "--aliases", "2000", "--json", str(tmp_path / "raw.json"), *extra],
         capture_output=True, text=True, env=env, timeout=300, check=False)
 
 

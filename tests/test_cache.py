@@ -179,16 +179,21 @@ def test_truncated_and_foreign_entries_are_misses(cache_home: Path) -> None:
 
 
 def test_group_writable_entry_is_not_trusted(cache_home: Path) -> None:
-    import pickle
-
     cache.load_cached(None)
     (entry,) = entries(cache_home, "knowledge")
-    name = entry.name
-    key = name.rsplit("-", 1)[1].removesuffix(".pickle")
-    # a valid-looking entry that someone else could have written: not unpickled
-    entry.write_bytes(pickle.dumps(("mlbot-cache", key, "planted")))
+    # a genuine entry, but one that someone else could have rewritten: not read
     entry.chmod(0o666)
-    assert cache._read(str(entry), key) is None
+    key = entry.name.rsplit("-", 1)[1].removesuffix(".pickle")
+    fd = os.open(entry.parent, os.O_RDONLY)
+    try:
+        secret = cache._secret()
+        assert secret is not None
+        assert cache._read(fd, entry.name, "knowledge", key, secret) is None
+        entry.chmod(0o600)
+        assert cache._read(fd, entry.name, "knowledge", key, secret) is not None
+    finally:
+        os.close(fd)
+    entry.chmod(0o666)
     assert cache.load_cached(None) == load_knowledge(loader.resolve_dir(None))
 
 
@@ -214,7 +219,7 @@ def test_read_only_cache_dir_still_answers(cache_home: Path) -> None:
 
 
 def test_write_failure_leaves_no_temp_file(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(src: str, dst: str) -> None:
+    def refuse(src: str, dst: str, **kwargs: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(cache.os, "replace", refuse)

@@ -139,7 +139,7 @@ CASES: list[tuple[str, str, str, str, str, int | str | None]] = [
     ("settings not a mapping", INTENTS, "settings:\n", "settings: [1, 2]\nold_settings:\n",
      r"'settings' must be a mapping", None),
     ("requires a mapping", INTENTS, "    requires: [[role, ref_role, bare_head, ordinal, ctx_role]]",
-     "    requires: [[{role: 1}]]", r"requires unknown feature", None),
+     "    requires: [[{role: 1}]]", r"'requires' items must be feature names, got a mapping", None),
     ("weight not finite", INTENTS, "weights: {overview: 2.0,", "weights: {overview: .nan,",
      r"weight of 'overview' must be a number", None),
     ("huge integer", NOTES, "title: Machine Learning Job Roles",

@@ -136,6 +136,7 @@ def run_tests(args: argparse.Namespace) -> int:
 
 def run_record(args: argparse.Namespace) -> int:
     from ..cli import load_bot
+    from ..safeio import read_regular
     from .recording import dump_test_file, read_questions, record
     from .spec import parse_text
 
@@ -144,7 +145,7 @@ def run_record(args: argparse.Namespace) -> int:
         print(f"mlbot test: -o {args.output} would write over the questions", file=sys.stderr)
         return EXIT_INVALID
     try:
-        text = source.read_text(encoding="utf-8")
+        text = read_regular(source).decode("utf-8")  # no FIFO or /dev/zero: bot.safeio
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         print(f"{args.record}: {reason}", file=sys.stderr)
