@@ -10,7 +10,6 @@ broken file does not hide the state of the others.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +61,9 @@ def run_all(
 
 
 def _write_json(target: str, data: dict[str, object]) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    from ..render import dumps_json
+
+    text = dumps_json(data, indent=2)
     if target == "-":
         sys.stdout.write(text + "\n")
     else:
