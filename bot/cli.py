@@ -51,11 +51,19 @@ _SHARED_DEFAULTS: dict[str, object] = {
 }
 
 
+def _path_arg(text: str) -> str:
+    """A file or directory argument: an empty one (`--knowledge ""`, an unset variable in a
+    script) is a usage error, not silently the default or the current directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def _common(parser: argparse.ArgumentParser, sub: bool = True) -> None:
     default = argparse.SUPPRESS if sub else None
     flag_default = argparse.SUPPRESS if sub else False
     parser.add_argument(
-        "--knowledge", metavar="DIR", default=default,
+        "--knowledge", metavar="DIR", default=default, type=_path_arg,
         help="knowledge base directory (default: $MLBOT_KNOWLEDGE, else the built-in notes)")
     parser.add_argument("--debug", action="store_true", default=flag_default,
                         help="show Python tracebacks on errors")
@@ -97,22 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = sub.add_parser("test", help="run canned question test files (YAML)")
     _common(test)
-    test.add_argument("paths", nargs="*", metavar="FILE_OR_DIR",
+    test.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", type=_path_arg,
                       help="test files, or directories of *.yaml files")
     test.add_argument("-k", dest="pattern", metavar="PATTERN",
                       help="only conversations whose name contains PATTERN")
     test.add_argument("--report", action="store_true",
                       help="add a per-intent table and the most confused intents")
-    test.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
+    test.add_argument("--junit-xml", metavar="PATH", type=_path_arg, help="also write JUnit XML to PATH")
     # --json is a plain flag (a PATH after it would be read as a test file), --json-file names a file
     json_out = test.add_mutually_exclusive_group()
     json_out.add_argument("--json", dest="json_out", action="store_const", const="-",
                           help="print machine-readable results on stdout (the report moves to stderr)")
-    json_out.add_argument("--json-file", dest="json_out", metavar="PATH", help="write machine-readable results to PATH")
-    test.add_argument("--record", metavar="QUESTIONS",
+    json_out.add_argument("--json-file", dest="json_out", metavar="PATH", type=_path_arg,
+                          help="write machine-readable results to PATH")
+    test.add_argument("--record", metavar="QUESTIONS", type=_path_arg,
                       help="write a test file from the bot's answers to the questions in "
                            "QUESTIONS (one a line, blank line between conversations)")
-    test.add_argument("-o", "--output", metavar="FILE",
+    test.add_argument("-o", "--output", metavar="FILE", type=_path_arg,
                       help="with --record: where to write (default: stdout)")
 
     validate = sub.add_parser(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -164,3 +165,73 @@ def test_a_test_file_named_with_an_escape_never_reaches_the_terminal(
     assert status == 2
     assert "\x1b" not in out + err
     assert "ok\\x1b[2J.yaml:2)" in out and "bad\\x1b[2J.yaml:5: unknown key" in err
+
+
+# --- item 14: arguments that name nothing, the wrong kind of file, or an input ------------
+
+@pytest.mark.parametrize("args", [
+    ["--knowledge", "", "ask", "hi"], ["ask", "--knowledge", "", "hi"], ["validate", "--knowledge="],
+    ["test", "--json-file", "", "t.chat.yaml"], ["test", "--junit-xml", "", "t.chat.yaml"],
+    ["test", ""], ["test", "--record", ""],
+])
+def test_an_empty_path_argument_is_a_usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "must not be empty" in err
+
+
+def test_a_fifo_named_as_a_test_file_is_not_a_regular_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "t.yaml"
+    os.mkfifo(fifo)
+    status, _, err = run_main(["test", str(fifo)], capsys)  # must not block opening it either
+    assert status == 2
+    assert f"{fifo}: not a regular file (a FIFO)" in err and "no such file" not in err
+
+
+def test_a_report_that_cannot_be_written_names_the_real_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    test_file = tmp_path / "t.yaml"
+    test_file.write_text(one_turn_file("intent: greeting"), encoding="utf-8")
+    status, out, err = run_main(["test", "--junit-xml", "/dev/full", str(test_file)], capsys)
+    assert status == 2
+    assert "cannot write --junit-xml /dev/full: No space left on device" in err
+    assert "None" not in err and "1 passed, 0 failed" in out
+
+
+def a_test_dir(tmp_path: Path) -> Path:
+    test_dir = tmp_path / "tests"
+    test_dir.mkdir(exist_ok=True)
+    (test_dir / "t.yaml").write_text(one_turn_file("intent: greeting"), encoding="utf-8")
+    return test_dir
+
+
+def clash(tmp_path: Path, capsys: pytest.CaptureFixture[str], *options: str) -> str:
+    test_dir = a_test_dir(tmp_path)
+    test_file = test_dir / "t.yaml"
+    before = test_file.read_bytes()
+    status, _, err = run_main(["test", *options, str(test_dir)], capsys)
+    assert status == 2 and test_file.read_bytes() == before
+    return err
+
+
+def test_the_overwrite_guard_knows_a_hard_link_to_a_test_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.link(a_test_dir(tmp_path) / "t.yaml", tmp_path / "report.json")
+    err = clash(tmp_path, capsys, "--json-file", str(tmp_path / "report.json"))
+    assert "--json-file would write over the test file" in err
+
+
+def test_the_overwrite_guard_knows_an_upper_case_yaml_suffix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = clash(tmp_path, capsys, "--junit-xml", str(tmp_path / "REPORT.YAML"))
+    assert "would write a report to a YAML file" in err
+    assert not (tmp_path / "REPORT.YAML").exists()
+
+
+def test_the_two_reports_may_not_share_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(tmp_path / "out.xml")
+    err = clash(tmp_path, capsys, "--junit-xml", target, "--json-file", target)
+    assert "--junit-xml and --json-file name the same file" in err

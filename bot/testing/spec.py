@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import stat
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -414,5 +415,19 @@ def find_files(args: Iterable[str]) -> tuple[list[Path], list[Problem]]:
         elif path.is_file():
             found[path] = None
         else:
-            problems.append(Problem(arg, 0, "no such file or directory"))
+            problems.append(Problem(arg, 0, _not_a_test_file(path)))
     return list(found), problems
+
+
+def _not_a_test_file(path: Path) -> str:
+    """Why a named path that is neither a directory nor a regular file cannot be run."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file or directory"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    return f"not a regular file ({kind}); name a test file or a directory of them"
