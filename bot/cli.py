@@ -2,20 +2,42 @@
 
 Exit status: ask -> 0 answered, 1 not understood, 2 usage or knowledge-base error (and an
 internal error, which is a bug); test -> 0 all pass, 1 any fail, 2 invalid test file;
-Ctrl-C -> 130; output closed by its reader (`| head`) -> 141, silently.
+Ctrl-C -> 130; output closed by its reader (`| head`) -> 141, silently; output that cannot
+be written (closed, `>/dev/full`) -> 2, with one line on stderr, as coreutils and git do.
 What input is accepted and its limits: docs/input.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+import signal
 
-from . import __version__
+
+def _interrupted_while_loading(signum: int, frame: object) -> None:
+    """Ctrl-C before `main` is ready for it: leave as `main` would, without a traceback."""
+    try:
+        os.write(2, b"\n")
+    except OSError:
+        pass
+    os._exit(130)
+
+
+# Installed first, before the imports below, which are most of a start-up that Ctrl-C can
+# hit; restored at the end of this module, so that importing it (tests) changes nothing.
+_GUARDED = True
+try:
+    _SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_loading)
+except ValueError:  # imported outside the main thread: no signals here to guard
+    _GUARDED = False
+
+import argparse  # noqa: E402 - after the guard above, on purpose
+import errno  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from typing import TYPE_CHECKING, BinaryIO, TextIO  # noqa: E402
+
+from . import __version__  # noqa: E402
 
 if TYPE_CHECKING:
     from .engine import Answer, Bot
@@ -23,6 +45,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_NOT_UNDERSTOOD, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_OUTPUT = 2  # stdout cannot be written: an error like a usage error, never a quiet success
 
 # A line of stdin longer than this is cut before decoding, so that a line without end
 # (`mlbot chat < /dev/zero`) cannot eat all memory; the rest of the line is skipped. It is
@@ -261,8 +284,37 @@ def _setup_streams() -> None:
                 pass
 
 
+class _ClosedStdout:
+    """sys.stdout when fd 1 was closed before we started (`mlbot ask x >&-`): Python then sets
+    sys.stdout to None and print() drops everything. Writing is an error here instead, as it is
+    for `cat` or `git`; `main` reports it. Nothing is buffered, so flushing never fails."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _sanitize_stdout() -> None:
+    """Keep fd 1 taken (by /dev/null, as git does) so that no file the program opens becomes
+    its stdout, and make writing to a closed stdout fail loudly."""
+    if sys.stdout is not None:
+        return
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if fd != 1:
+            os.close(fd)
+    except OSError:
+        pass
+    sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+
+
 def _emit(out: TextIO | None, text: str, flush: bool = True) -> None:
-    if out is None:  # the stream was closed before we started (`mlbot ask x >&-`)
+    if out is None:  # stderr closed: there is nowhere to say anything
         return
     out.write(text + "\n")
     if flush:  # a consumer reading line by line must never wait for a buffer
@@ -270,10 +322,14 @@ def _emit(out: TextIO | None, text: str, flush: bool = True) -> None:
 
 
 def _say(text: str) -> None:
-    """One message line on stderr, cleaned: it may quote file names or YAML content."""
+    """One message line on stderr, cleaned: it may quote file names or YAML content. A stderr
+    that cannot be written (`2>/dev/full`) loses the message but changes no exit status."""
     from .understanding.normalise import clean_line
 
-    _emit(sys.stderr, clean_line(text))
+    try:
+        _emit(sys.stderr, clean_line(text))
+    except OSError:
+        pass
 
 
 def _print_answer(answer: Answer, as_json: bool, explain: bool, flush: bool = True) -> None:
@@ -375,6 +431,7 @@ def _quiet_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
+        _sanitize_stdout()
         _setup_streams()
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
@@ -384,7 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not hasattr(args, name):
                 setattr(args, name, default)
         handlers = {"chat": cmd_chat, "ask": cmd_ask, "test": cmd_test, "validate": cmd_validate}
-        return handlers[args.command](args)
+        status = handlers[args.command](args)
+        sys.stdout.flush()  # a write error must come now, not as Python's exit-time complaint
+        return status
     except KeyboardInterrupt:
         # Ctrl-C is the user's wish, not an error: no traceback, end the prompt's line
         try:
@@ -402,6 +461,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args is not None and getattr(args, "debug", False):
             raise
+        if isinstance(exc, OSError) and exc.filename is None:
+            # a failed write to stdout (closed, a full disk, /dev/full): files are opened by
+            # name, so their errors carry one, and stdin's errors became UsageError
+            _quiet_stdout()
+            _say(f"mlbot: cannot write standard output: {exc.strerror or exc}")
+            return EXIT_OUTPUT
         if isinstance(exc, KnowledgeError):
             for problem in exc.problems:
                 _say(str(problem))
@@ -412,3 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         _say(f"mlbot: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_USAGE
+
+
+if _GUARDED:  # a handler set outside Python (None) cannot be put back: use Python's own
+    signal.signal(signal.SIGINT, _SIGINT_BEFORE if _SIGINT_BEFORE is not None else signal.default_int_handler)

@@ -235,3 +235,68 @@ def test_the_two_reports_may_not_share_a_file(tmp_path: Path, capsys: pytest.Cap
     target = str(tmp_path / "out.xml")
     err = clash(tmp_path, capsys, "--junit-xml", target, "--json-file", target)
     assert "--junit-xml and --json-file name the same file" in err
+
+
+# --- item 13: an output that cannot be written is an error; stderr's failure is not -------
+
+def process(args: list[str], shell_redirect: str = "", **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in a real process (file descriptors and signals are the point)."""
+    command = " ".join([f"'{sys.executable}'", "-m", "bot", *args]) + " " + shell_redirect
+    return subprocess.run(["sh", "-c", "exec " + command], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("redirect, reason", [
+    (">&-", "standard output is closed"), (">/dev/full", "No space left on device"),
+])
+def test_an_answer_that_cannot_be_written_is_an_error(redirect: str, reason: str) -> None:
+    done = process(["ask", "hi"], redirect)
+    assert done.returncode == 2
+    assert done.stderr == f"mlbot: cannot write standard output: {reason}\n"
+
+
+def test_validate_succeeds_with_stderr_on_dev_full() -> None:
+    done = process(["validate"], "2>/dev/full")
+    assert done.returncode == 0 and done.stdout.startswith("ok: ")
+
+
+class _FullStream(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_report_on_a_full_stderr_does_not_fail_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    test_file = tmp_path / "t.yaml"
+    test_file.write_text(one_turn_file("intent: greeting"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stderr", _FullStream())
+    assert main(["test", "--json", str(test_file)]) == 0  # PASS lines go to stderr with --json
+    assert json.loads(capsys.readouterr().out)["passed"] == 1
+    assert main(["validate", "--knowledge", str(tmp_path / "nothing")]) == 2  # and its messages
+
+
+# Ctrl-C as the start-up imports bot.cli's modules: deterministic, unlike a timed kill
+CTRL_C_WHILE_LOADING = """
+import os, signal, sys
+class SendCtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "argparse":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, SendCtrlC())
+sys.argv = ["mlbot", "ask", "hi"]
+from bot.cli import main
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_while_starting_up_exits_130_without_a_traceback() -> None:
+    done = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "\n")
+
+
+def test_importing_the_cli_leaves_ctrl_c_as_it_was() -> None:
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is not cli._interrupted_while_loading
