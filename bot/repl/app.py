@@ -8,9 +8,12 @@ without it.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -38,6 +41,17 @@ QUIT_WORDS = frozenset({"quit", "exit", ":q"})
 MAX_PROMPT_FAILURES = 3
 
 Writer = Callable[[StyleAndTextTuples], None]
+# the signals that end a terminal session without a key: `kill`, a closed terminal window
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: leave the session as Ctrl-D would, with 128 + the signal.
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.status = 128 + signum
 
 
 def color_wanted(color: bool, output_is_terminal: bool) -> bool:
@@ -159,8 +173,44 @@ class Repl:
             return Result(result.parts, answer=answer, quit=True)
         return result
 
+    # -- signals that end the session --
+    def _terminate(self, signum: int, frame: FrameType | None) -> None:
+        """At the prompt, leave through prompt_toolkit's own exit, which puts the terminal back
+        out of raw mode (dying here left the user's shell without echo); elsewhere, unwind."""
+        app = self.session.app
+        loop = app.loop
+        if app.is_running and loop is not None and not loop.is_closed():
+            def leave() -> None:
+                if app.future is not None and not app.future.done():
+                    app.exit(exception=Terminated(signum))
+
+            loop.call_soon_threadsafe(leave)  # wakes the loop, which is waiting in select()
+            return
+        raise Terminated(signum)
+
+    @contextmanager
+    def _ending_signals_handled(self) -> Iterator[None]:
+        try:
+            previous = {s: signal.signal(s, self._terminate) for s in ENDING_SIGNALS}
+        except ValueError:  # not the main thread (tests): nothing to handle
+            yield
+            return
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
     def run(self) -> int:
-        """Prompt until the user leaves. Returns the exit status (0 when they leave)."""
+        """Prompt until the user leaves. Returns the exit status (0 when they leave, 128 + the
+        signal on SIGTERM or SIGHUP)."""
+        with self._ending_signals_handled():
+            try:
+                return self._loop()
+            except Terminated as ended:
+                return ended.status
+
+    def _loop(self) -> int:
         self._drain_warnings()
         self.show(banner(self.state))
         failures = 0
