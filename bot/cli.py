@@ -61,9 +61,23 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        try:
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr)
+        except OSError:  # stderr cannot be written: the status still says it
+            pass
         raise SystemExit(EXIT_USAGE)
+
+
+class _CommandParser(_Parser):
+    """A subcommand's parser. argparse hands a subcommand's unknown options back to the main
+    parser, whose error shows `mlbot`'s usage; `mlbot ask --foo x` should show `ask`'s."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
 
 # Options accepted both before and after the subcommand, with their defaults. A subcommand
@@ -104,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="(chat) one JSON object per answer")
     parser.add_argument("--explain", action="store_true", help="(chat) say why after each answer")
     parser.add_argument("--no-color", action="store_true", help="(chat) no colour")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
     s = argparse.SUPPRESS
 
     chat = sub.add_parser(

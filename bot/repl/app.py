@@ -101,7 +101,7 @@ class Repl:
 
     def _toolbar(self) -> StyleAndTextTuples:
         try:
-            return toolbar(self.state)
+            return toolbar(self.state, self.session.output.get_size().columns)
         except Exception as error:  # noqa: BLE001 - a toolbar bug must not end the session
             self._background_error(error)
             return [("", f" {PROMPT.strip()} ")]
