@@ -71,6 +71,7 @@ class Repl:
         self.history = history if history is not None else SafeHistory(history_path())
         self._write = write
         self._background_errors: list[str] = []  # shown between prompts, with --debug
+        self._ending_signal = 0  # SIGTERM or SIGHUP received: the session is ending
         self.completer = MlbotCompleter(
             bot.knowledge.facts, [(c.name, c.help) for c in COMMANDS],
             stopwords=bot.knowledge.language.vocabulary.stopwords, on_error=self._background_error)
@@ -177,6 +178,7 @@ class Repl:
     def _terminate(self, signum: int, frame: FrameType | None) -> None:
         """At the prompt, leave through prompt_toolkit's own exit, which puts the terminal back
         out of raw mode (dying here left the user's shell without echo); elsewhere, unwind."""
+        self._ending_signal = signum
         app = self.session.app
         loop = app.loop
         if app.is_running and loop is not None and not loop.is_closed():
@@ -209,6 +211,12 @@ class Repl:
                 return self._loop()
             except Terminated as ended:
                 return ended.status
+            except OSError:
+                # SIGHUP from a closed terminal: prompt_toolkit's last redraw, or our goodbye,
+                # fails to write to it; the signal is the reason the session ends
+                if self._ending_signal:
+                    return 128 + self._ending_signal
+                raise
 
     def _loop(self) -> int:
         self._drain_warnings()
@@ -223,6 +231,8 @@ class Repl:
             except KeyboardInterrupt:  # Ctrl-C outside our binding (e.g. while starting)
                 continue
             except Exception:  # noqa: BLE001 - e.g. a terminal that vanished; never a traceback
+                if self._ending_signal:  # it vanished with a SIGHUP: leave, nothing to show
+                    raise Terminated(self._ending_signal) from None
                 failures += 1
                 self.show(self._failure("reading your input"))
                 if failures >= MAX_PROMPT_FAILURES:

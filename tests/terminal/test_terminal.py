@@ -173,3 +173,13 @@ def test_a_signal_at_the_prompt_puts_the_terminal_back(start: Any, signame: str)
     assert _line_editing(term), "the terminal was left in raw mode"
     assert term.wait_exit() == 128 + number
     assert "Traceback" not in "".join(term.raw)
+
+
+def test_closing_the_terminal_ends_the_session_as_a_hangup(start: Any) -> None:
+    import signal
+
+    term = start()
+    term.send("half a line")
+    term.expect_prompt("half a line")
+    term.child.close(force=False)  # the window closes: the kernel sends SIGHUP, writes fail
+    assert term.child.exitstatus == 128 + signal.SIGHUP
