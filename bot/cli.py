@@ -2,20 +2,42 @@
 
 Exit status: ask -> 0 answered, 1 not understood, 2 usage or knowledge-base error (and an
 internal error, which is a bug); test -> 0 all pass, 1 any fail, 2 invalid test file;
-Ctrl-C -> 130; output closed by its reader (`| head`) -> 141, silently.
+Ctrl-C -> 130; output closed by its reader (`| head`) -> 141, silently; output that cannot
+be written (closed, `>/dev/full`) -> 2, with one line on stderr, as coreutils and git do.
 What input is accepted and its limits: docs/input.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+import signal
 
-from . import __version__
+
+def _interrupted_while_loading(signum: int, frame: object) -> None:
+    """Ctrl-C before `main` is ready for it: leave as `main` would, without a traceback."""
+    try:
+        os.write(2, b"\n")
+    except OSError:
+        pass
+    os._exit(130)
+
+
+# Installed first, before the imports below, which are most of a start-up that Ctrl-C can
+# hit; restored at the end of this module, so that importing it (tests) changes nothing.
+_GUARDED = True
+try:
+    _SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_loading)
+except ValueError:  # imported outside the main thread: no signals here to guard
+    _GUARDED = False
+
+import argparse  # noqa: E402 - after the guard above, on purpose
+import errno  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from typing import TYPE_CHECKING, BinaryIO, TextIO  # noqa: E402
+
+from . import __version__  # noqa: E402
 
 if TYPE_CHECKING:
     from .engine import Answer, Bot
@@ -23,6 +45,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_NOT_UNDERSTOOD, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_OUTPUT = 2  # stdout cannot be written: an error like a usage error, never a quiet success
 
 # A line of stdin longer than this is cut before decoding, so that a line without end
 # (`mlbot chat < /dev/zero`) cannot eat all memory; the rest of the line is skipped. It is
@@ -38,9 +61,23 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        try:
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr)
+        except OSError:  # stderr cannot be written: the status still says it
+            pass
         raise SystemExit(EXIT_USAGE)
+
+
+class _CommandParser(_Parser):
+    """A subcommand's parser. argparse hands a subcommand's unknown options back to the main
+    parser, whose error shows `mlbot`'s usage; `mlbot ask --foo x` should show `ask`'s."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
 
 # Options accepted both before and after the subcommand, with their defaults. A subcommand
@@ -51,11 +88,19 @@ _SHARED_DEFAULTS: dict[str, object] = {
 }
 
 
+def _path_arg(text: str) -> str:
+    """A file or directory argument: an empty one (`--knowledge ""`, an unset variable in a
+    script) is a usage error, not silently the default or the current directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def _common(parser: argparse.ArgumentParser, sub: bool = True) -> None:
     default = argparse.SUPPRESS if sub else None
     flag_default = argparse.SUPPRESS if sub else False
     parser.add_argument(
-        "--knowledge", metavar="DIR", default=default,
+        "--knowledge", metavar="DIR", default=default, type=_path_arg,
         help="knowledge base directory (default: $MLBOT_KNOWLEDGE, else the built-in notes)")
     parser.add_argument("--debug", action="store_true", default=flag_default,
                         help="show Python tracebacks on errors")
@@ -73,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="(chat) one JSON object per answer")
     parser.add_argument("--explain", action="store_true", help="(chat) say why after each answer")
     parser.add_argument("--no-color", action="store_true", help="(chat) no colour")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
     s = argparse.SUPPRESS
 
     chat = sub.add_parser(
@@ -98,22 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = sub.add_parser("test", help="run canned question test files (YAML)")
     _common(test)
-    test.add_argument("paths", nargs="*", metavar="FILE_OR_DIR",
+    test.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", type=_path_arg,
                       help="test files, or directories of *.yaml files")
     test.add_argument("-k", dest="pattern", metavar="PATTERN",
                       help="only conversations whose name contains PATTERN")
     test.add_argument("--report", action="store_true",
                       help="add a per-intent table and the most confused intents")
-    test.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
+    test.add_argument("--junit-xml", metavar="PATH", type=_path_arg, help="also write JUnit XML to PATH")
     # --json is a plain flag (a PATH after it would be read as a test file), --json-file names a file
     json_out = test.add_mutually_exclusive_group()
     json_out.add_argument("--json", dest="json_out", action="store_const", const="-",
                           help="print machine-readable results on stdout (the report moves to stderr)")
-    json_out.add_argument("--json-file", dest="json_out", metavar="PATH", help="write machine-readable results to PATH")
-    test.add_argument("--record", metavar="QUESTIONS",
+    json_out.add_argument("--json-file", dest="json_out", metavar="PATH", type=_path_arg,
+                          help="write machine-readable results to PATH")
+    test.add_argument("--record", metavar="QUESTIONS", type=_path_arg,
                       help="write a test file from the bot's answers to the questions in "
                            "QUESTIONS (one a line, blank line between conversations)")
-    test.add_argument("-o", "--output", metavar="FILE",
+    test.add_argument("-o", "--output", metavar="FILE", type=_path_arg,
                       help="with --record: where to write (default: stdout)")
 
     validate = sub.add_parser(
@@ -253,8 +299,37 @@ def _setup_streams() -> None:
                 pass
 
 
+class _ClosedStdout:
+    """sys.stdout when fd 1 was closed before we started (`mlbot ask x >&-`): Python then sets
+    sys.stdout to None and print() drops everything. Writing is an error here instead, as it is
+    for `cat` or `git`; `main` reports it. Nothing is buffered, so flushing never fails."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _sanitize_stdout() -> None:
+    """Keep fd 1 taken (by /dev/null, as git does) so that no file the program opens becomes
+    its stdout, and make writing to a closed stdout fail loudly."""
+    if sys.stdout is not None:
+        return
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if fd != 1:
+            os.close(fd)
+    except OSError:
+        pass
+    sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+
+
 def _emit(out: TextIO | None, text: str, flush: bool = True) -> None:
-    if out is None:  # the stream was closed before we started (`mlbot ask x >&-`)
+    if out is None:  # stderr closed: there is nowhere to say anything
         return
     out.write(text + "\n")
     if flush:  # a consumer reading line by line must never wait for a buffer
@@ -262,10 +337,14 @@ def _emit(out: TextIO | None, text: str, flush: bool = True) -> None:
 
 
 def _say(text: str) -> None:
-    """One message line on stderr, cleaned: it may quote file names or YAML content."""
+    """One message line on stderr, cleaned: it may quote file names or YAML content. A stderr
+    that cannot be written (`2>/dev/full`) loses the message but changes no exit status."""
     from .understanding.normalise import clean_line
 
-    _emit(sys.stderr, clean_line(text))
+    try:
+        _emit(sys.stderr, clean_line(text))
+    except OSError:
+        pass
 
 
 def _print_answer(answer: Answer, as_json: bool, explain: bool, flush: bool = True) -> None:
@@ -378,6 +457,7 @@ def _quiet_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
+        _sanitize_stdout()
         _setup_streams()
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
@@ -387,7 +467,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not hasattr(args, name):
                 setattr(args, name, default)
         handlers = {"chat": cmd_chat, "ask": cmd_ask, "test": cmd_test, "validate": cmd_validate}
-        return handlers[args.command](args)
+        status = handlers[args.command](args)
+        sys.stdout.flush()  # a write error must come now, not as Python's exit-time complaint
+        return status
     except KeyboardInterrupt:
         # Ctrl-C is the user's wish, not an error: no traceback, end the prompt's line
         try:
@@ -405,6 +487,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args is not None and getattr(args, "debug", False):
             raise
+        if isinstance(exc, OSError) and exc.filename is None:
+            # a failed write to stdout (closed, a full disk, /dev/full): files are opened by
+            # name, so their errors carry one, and stdin's errors became UsageError
+            _quiet_stdout()
+            _say(f"mlbot: cannot write standard output: {exc.strerror or exc}")
+            return EXIT_OUTPUT
         if isinstance(exc, KnowledgeError):
             for problem in exc.problems:
                 _say(str(problem))
@@ -415,3 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         _say(f"mlbot: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_USAGE
+
+
+if _GUARDED:  # a handler set outside Python (None) cannot be put back: use Python's own
+    signal.signal(signal.SIGINT, _SIGINT_BEFORE if _SIGINT_BEFORE is not None else signal.default_int_handler)

@@ -8,6 +8,7 @@ again here to all text, so nothing can reach a terminal as an escape sequence.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .engine import Answer
@@ -30,8 +31,25 @@ def render_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+# Characters JSON may carry raw but a reader should never get raw: DEL and the C1 controls (U+009B
+# starts an escape sequence on some terminals), bidi controls (turn shown text around), and the
+# separators `str.splitlines()` splits on (U+0085, U+2028, U+2029: a JSON Line would become two).
+# json.dumps already escapes C0 controls.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def dumps_json(data: Any, indent: int | None = None) -> str:
+    """JSON text that is safe to print: readable Unicode, the characters above as \\u escapes.
+    Outside strings JSON is ASCII, so each such character is inside a string, where an escape
+    means the same character."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    if text.isascii() and "\x7f" not in text:  # the usual case: nothing to look for
+        return text
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def render_json(answer: Answer) -> str:
-    return json.dumps(answer.to_json(), ensure_ascii=False)
+    return dumps_json(answer.to_json())
 
 
 def explanation(answer: Answer) -> dict[str, Any]:

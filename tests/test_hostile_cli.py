@@ -292,11 +292,12 @@ def test_closed_stdin_is_no_questions(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
 
 
-def test_closed_stdout_is_not_an_error(tmp_path: Path) -> None:
+def test_closed_stdout_is_an_error(tmp_path: Path) -> None:
+    # the answer is lost: say so and fail, as `cat` and `git` do (issue 15, item 13)
     done = subprocess.run([sys.executable, "-m", "bot", "ask", "hi"], cwd=ROOT, env=env_for(tmp_path),
                           stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=TIMEOUT,
                           preexec_fn=lambda: os.close(1))
-    assert (done.returncode, done.stderr) == (0, b"")
+    assert (done.returncode, done.stderr) == (2, b"mlbot: cannot write standard output: standard output is closed\n")
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])

@@ -190,7 +190,7 @@ def test_unknown_command_suggests_the_nearest(bot: Bot) -> None:
 def test_save_test_writes_a_canned_test_that_replays(bot: Bot, tmp_path: Path) -> None:
     target = tmp_path / "session.yaml"
     s = drive(bot, "what does an mlops engineer do", "what skills do they need?", "/reset",
-              "which roles use Docker?", f"/save-test {target}", f"/save-test {target}")
+              "which roles use Docker?", f"/save-test --all {target}", f"/save-test {target}")
     assert "Wrote 3 turn(s) in 2 conversation(s)" in s.printed[-2]
     assert "already exists" in s.printed[-1]
     doc = yaml.safe_load(target.read_text(encoding="utf-8"))
@@ -212,10 +212,61 @@ def test_save_test_writes_a_canned_test_that_replays(bot: Bot, tmp_path: Path) -
 def test_save_test_needs_a_file_and_a_question(bot: Bot, tmp_path: Path) -> None:
     s = drive(bot, "/save-test", f"/save-test {tmp_path / 'x.yaml'}",
               "hi", f"/save-test {tmp_path / 'missing-dir' / 'x.yaml'}")
-    assert "Usage: /save-test FILE" in s.printed[1]
+    assert "Usage: /save-test [--all] FILE" in s.printed[1]
     assert "Nothing to save yet" in s.printed[2]
     assert "Cannot write" in s.printed[4]
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_save_test_saves_the_current_conversation_by_default(bot: Bot, tmp_path: Path) -> None:
+    target = tmp_path / "last.chat.yaml"
+    s = drive(bot, "what does an mlops engineer do", "/reset", "which roles use Docker?",
+              "what skills do they need?", f"/save-test {target}")
+    assert "Wrote 2 turn(s) in 1 conversation(s)" in s.printed[-1]
+    assert "Note:" not in s.printed[-1]  # a name pytest collects: no warning
+    (conversation,) = yaml.safe_load(target.read_text(encoding="utf-8"))["conversations"]
+    assert [t["ask"] for t in conversation["turns"]] == ["which roles use Docker?",
+                                                         "what skills do they need?"]
+
+
+def test_save_test_right_after_reset_points_at_the_option(bot: Bot, tmp_path: Path) -> None:
+    s = drive(bot, "hi", "/reset", f"/save-test {tmp_path / 'x.chat.yaml'}")
+    assert "Nothing asked since /reset; /save-test --all FILE" in s.printed[-1]
+
+
+def test_save_test_warns_when_pytest_will_not_collect_the_file(bot: Bot, tmp_path: Path) -> None:
+    s = drive(bot, "hi", f"/save-test {tmp_path / 'session.yaml'}")
+    assert "Wrote 1 turn(s)" in s.printed[-1]
+    assert "pytest collects only *.chat.yaml files" in s.printed[-1]
+
+
+def test_an_ambiguous_command_prefix_lists_its_candidates(bot: Bot) -> None:
+    s = drive(bot, "/s")
+    assert "/s could be any of: /skills, /save-test" in s.printed[1]
+
+
+@pytest.mark.parametrize("roles, explain, hint", [
+    (1, False, ""), (2, True, ""), (3, False, "Ctrl-D or /quit to leave"), (99, True, ""),
+])
+def test_the_toolbar_fits_its_width(bot: Bot, facts: Any, roles: int, explain: bool, hint: str) -> None:
+    from bot.repl.state import State
+
+    state = State(bot, explain=explain, context=Context(roles=tuple(r.id for r in facts.roles[:roles])))
+    state.hint = hint
+    for width in (100, 80, 60, 40):
+        shown = fragment_list_to_text(toolbar(state, width))
+        assert len(shown) <= width, (width, shown)
+        assert shown.startswith(" talking about: ")
+        # whole key hints only: shed from the end, never cut in the middle
+        assert not shown.rstrip().endswith(("Ctr", "Ctrl-", "comp", "sea")), shown
+    wide = fragment_list_to_text(toolbar(state, 1000))
+    assert facts.roles[min(roles, len(facts.roles)) - 1].name in wide and wide.endswith(" ")
+    assert "Ctrl-D" in wide or "leave" in wide
+    narrow = fragment_list_to_text(toolbar(state, 100))
+    if roles == 99:  # all the roles: at 100 columns the context itself is cut after a whole name
+        assert ", …" in narrow
+    elif roles == 2:  # the keys go first, how to leave last
+        assert narrow.endswith("  │ /help  Ctrl-D quit ")
 
 
 # --- history ------------------------------------------------------------------------------

@@ -8,9 +8,12 @@ without it.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -38,6 +41,17 @@ QUIT_WORDS = frozenset({"quit", "exit", ":q"})
 MAX_PROMPT_FAILURES = 3
 
 Writer = Callable[[StyleAndTextTuples], None]
+# the signals that end a terminal session without a key: `kill`, a closed terminal window
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: leave the session as Ctrl-D would, with 128 + the signal.
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.status = 128 + signum
 
 
 def color_wanted(color: bool, output_is_terminal: bool) -> bool:
@@ -57,6 +71,7 @@ class Repl:
         self.history = history if history is not None else SafeHistory(history_path())
         self._write = write
         self._background_errors: list[str] = []  # shown between prompts, with --debug
+        self._ending_signal = 0  # SIGTERM or SIGHUP received: the session is ending
         self.completer = MlbotCompleter(
             bot.knowledge.facts, [(c.name, c.help) for c in COMMANDS],
             stopwords=bot.knowledge.language.vocabulary.stopwords, on_error=self._background_error)
@@ -87,7 +102,7 @@ class Repl:
 
     def _toolbar(self) -> StyleAndTextTuples:
         try:
-            return toolbar(self.state)
+            return toolbar(self.state, self.session.output.get_size().columns)
         except Exception as error:  # noqa: BLE001 - a toolbar bug must not end the session
             self._background_error(error)
             return [("", f" {PROMPT.strip()} ")]
@@ -159,8 +174,51 @@ class Repl:
             return Result(result.parts, answer=answer, quit=True)
         return result
 
+    # -- signals that end the session --
+    def _terminate(self, signum: int, frame: FrameType | None) -> None:
+        """At the prompt, leave through prompt_toolkit's own exit, which puts the terminal back
+        out of raw mode (dying here left the user's shell without echo); elsewhere, unwind."""
+        self._ending_signal = signum
+        app = self.session.app
+        loop = app.loop
+        if app.is_running and loop is not None and not loop.is_closed():
+            def leave() -> None:
+                if app.future is not None and not app.future.done():
+                    app.exit(exception=Terminated(signum))
+
+            loop.call_soon_threadsafe(leave)  # wakes the loop, which is waiting in select()
+            return
+        raise Terminated(signum)
+
+    @contextmanager
+    def _ending_signals_handled(self) -> Iterator[None]:
+        try:
+            previous = {s: signal.signal(s, self._terminate) for s in ENDING_SIGNALS}
+        except ValueError:  # not the main thread (tests): nothing to handle
+            yield
+            return
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
     def run(self) -> int:
-        """Prompt until the user leaves. Returns the exit status (0 when they leave)."""
+        """Prompt until the user leaves. Returns the exit status (0 when they leave, 128 + the
+        signal on SIGTERM or SIGHUP)."""
+        with self._ending_signals_handled():
+            try:
+                return self._loop()
+            except Terminated as ended:
+                return ended.status
+            except OSError:
+                # SIGHUP from a closed terminal: prompt_toolkit's last redraw, or our goodbye,
+                # fails to write to it; the signal is the reason the session ends
+                if self._ending_signal:
+                    return 128 + self._ending_signal
+                raise
+
+    def _loop(self) -> int:
         self._drain_warnings()
         self.show(banner(self.state))
         failures = 0
@@ -173,6 +231,8 @@ class Repl:
             except KeyboardInterrupt:  # Ctrl-C outside our binding (e.g. while starting)
                 continue
             except Exception:  # noqa: BLE001 - e.g. a terminal that vanished; never a traceback
+                if self._ending_signal:  # it vanished with a SIGHUP: leave, nothing to show
+                    raise Terminated(self._ending_signal) from None
                 failures += 1
                 self.show(self._failure("reading your input"))
                 if failures >= MAX_PROMPT_FAILURES:

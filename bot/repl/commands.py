@@ -141,12 +141,24 @@ def cmd_explain(state: State, display: Display, arg: str) -> Result:
                    else "Explanations off (/why still explains the last answer).", "class:dim")
 
 
+ALL_OPTION = "--all"
+PYTEST_SUFFIX = ".chat.yaml"  # what the pytest plugin collects (bot.testing.pytest_plugin)
+
+
 def cmd_save_test(state: State, display: Display, arg: str) -> Result:
+    """`/save-test FILE`: the current conversation (since the last /reset), the one a user
+    just checked; `/save-test --all FILE`: the whole session, one conversation per /reset."""
+    whole_session = arg == ALL_OPTION or arg.startswith(ALL_OPTION + " ")
+    if whole_session:
+        arg = arg[len(ALL_OPTION):].strip()
     if not arg:
-        return message("Usage: /save-test FILE  (writes this session's questions as a canned test)",
-                       error=True)
-    conversations = [c for c in state.conversations if c]
-    if not conversations:
+        return message(f"Usage: /save-test [{ALL_OPTION}] FILE  (writes this conversation, or with "
+                       f"{ALL_OPTION} the whole session, as a canned test)", error=True)
+    conversations = [c for c in state.conversations if c] if whole_session else [state.conversations[-1]]
+    if not any(conversations):
+        if state.turns:
+            return message(f"Nothing asked since /reset; /save-test {ALL_OPTION} FILE saves the "
+                           "whole session.", "class:dim")
         return message("Nothing to save yet: ask a question first.", "class:dim")
     path = Path(os.path.expanduser(arg))
     if path.exists():
@@ -161,8 +173,12 @@ def cmd_save_test(state: State, display: Display, arg: str) -> Result:
     except OSError as error:
         return message(f"Cannot write {arg}: {error.strerror or error}", error=True)
     turns = sum(len(a) for a in conversations)
-    return message(f"Wrote {turns} turn(s) in {len(conversations)} conversation(s) to {arg}; "
-                   f"run it with: mlbot test {arg}")
+    parts = [Text(f"Wrote {turns} turn(s) in {len(conversations)} conversation(s) to {arg}; "
+                  f"run it with: mlbot test {arg}")]
+    if not path.name.endswith(PYTEST_SUFFIX):
+        parts.append(Text(f"Note: pytest collects only *{PYTEST_SUFFIX} files, so it will not run "
+                          f"this one; name it like session{PYTEST_SUFFIX} for that.", "class:warning"))
+    return Result(tuple(parts))
 
 
 def cmd_quit(state: State, display: Display, arg: str) -> Result:
@@ -178,7 +194,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("/why", "/why",
             "explain the last answer (intent, runner-up, matched words, notes used)", cmd_why),
     Command("/explain", "/explain", "toggle explaining every answer", cmd_explain),
-    Command("/save-test", "/save-test FILE", "write this session as a canned test file",
+    Command("/save-test", f"/save-test [{ALL_OPTION}] FILE",
+            f"write this conversation ({ALL_OPTION}: the whole session) as a canned test file",
             cmd_save_test),
     Command("/quit", "/quit", "leave (also Ctrl-D)", cmd_quit),
 )
@@ -192,9 +209,12 @@ def run_command(state: State, display: Display, line: str) -> Result:
     name = _ALIASES.get(name.lower(), name.lower())
     command = _BY_NAME.get(name)
     if command is None:
-        # an unambiguous beginning is enough: "/pa" is /path
+        # an unambiguous beginning is enough: "/pa" is /path; an ambiguous one lists its choices
         starting = [c for c in COMMANDS if c.name.startswith(name)] if len(name) > 1 else []
-        command = starting[0] if len(starting) == 1 else None
+        if len(starting) > 1:
+            names = ", ".join(c.name for c in starting)
+            return message(f"{name} could be any of: {names}. Type more of the name.", error=True)
+        command = starting[0] if starting else None
     if command is None:
         guess = process.extractOne(name, list(_BY_NAME), scorer=fuzz.ratio, score_cutoff=60)
         hint = f" Did you mean {guess[0]}?" if guess else ""

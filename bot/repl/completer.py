@@ -17,6 +17,7 @@ from prompt_toolkit.document import Document
 from rapidfuzz import fuzz
 
 from ..model import Facts
+from .commands import ALL_OPTION
 
 # how many trailing words of the sentence may form the phrase being completed
 MAX_WORDS = 4
@@ -132,6 +133,8 @@ class MlbotCompleter(Completer):
             command, _, arg = before.partition(" ")
             if command == "/save-test":
                 arg = arg.lstrip()
+                if arg.startswith(ALL_OPTION + " "):  # the option, then the file name to complete
+                    arg = arg[len(ALL_OPTION):].lstrip()
                 yield from self.paths.get_completions(Document(arg, len(arg)), event)
             return
         typed = before.lower()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prompt_toolkit.filters import is_searching
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.key_binding.bindings.mouse import load_mouse_bindings
+from prompt_toolkit.key_binding.key_bindings import KeyHandlerCallable
+from prompt_toolkit.keys import Keys
 
 from .state import State
 
@@ -24,4 +27,22 @@ def key_bindings(state: State) -> KeyBindings:
             state.hint = LEAVE_HINT
         event.app.invalidate()
 
+    # prompt_toolkit reads any `ESC [ digits m` as a mouse event, so a raw `ESC[31m` typed or
+    # pasted without bracketed paste reached its mouse handler, which failed to parse it and
+    # printed "Unhandled exception in event loop". Real mouse events still go to that handler;
+    # what it cannot parse is a stray escape sequence, and is dropped.
+    mouse = _prompt_toolkit_mouse_handler()
+
+    @kb.add(Keys.Vt100MouseEvent)
+    def _mouse_or_stray_escape(event: KeyPressEvent) -> object:
+        try:
+            return mouse(event)
+        except (ValueError, IndexError, KeyError, TypeError):
+            return None
+
     return kb
+
+
+def _prompt_toolkit_mouse_handler() -> KeyHandlerCallable:
+    (binding,) = [b for b in load_mouse_bindings().bindings if b.keys == (Keys.Vt100MouseEvent,)]
+    return binding.handler

@@ -6,12 +6,11 @@ JUnit and JSON writers all format the same results.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .spec import REGEX_FLAGS, Conversation, Turn
+from .spec import Conversation, Turn
 
 if TYPE_CHECKING:
     from ..engine import Answer, Bot
@@ -89,6 +88,15 @@ def _ids(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(values) + "]"
 
 
+def _pattern_failures(pattern: str, text: str) -> list[str]:
+    from .pattern import PatternTimeout, search
+
+    try:
+        return [] if search(pattern, text) else [f"answer does not match /{pattern}/"]
+    except PatternTimeout as exc:
+        return [str(exc)]
+
+
 def check_turn(turn: Turn, got: Got) -> tuple[str, ...]:
     """Every expectation of `turn` that `got` does not meet, said plainly."""
     why: list[str] = []
@@ -115,10 +123,8 @@ def check_turn(turn: Turn, got: Got) -> tuple[str, ...]:
     forbidden = [s for s in turn.answer_lacks if s.lower() in lowered]
     if forbidden:
         why.append("answer has forbidden text: " + ", ".join(repr(s) for s in forbidden))
-    if turn.answer_matches is not None and not re.search(
-        turn.answer_matches, got.text, REGEX_FLAGS
-    ):
-        why.append(f"answer does not match /{turn.answer_matches}/")
+    if turn.answer_matches is not None:
+        why += _pattern_failures(turn.answer_matches, got.text)
     if turn.min_confidence is not None and got.confidence < turn.min_confidence:
         why.append(
             f"confidence {got.confidence:.2f} is below min_confidence {turn.min_confidence:g}"

@@ -6,18 +6,28 @@ dashboard shows it instead of silently counting nothing.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
 from .check import ConversationResult
 from .report import failure_report
-from .spec import Problem
+from .spec import Problem, escape_controls
+
+# what XML 1.0 cannot carry at all (not even as &#...;): most C0 controls, lone surrogates (from
+# file names that were not UTF-8), U+FFFE and U+FFFF; any of them makes the file unreadable
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _clean(text: str) -> str:
-    # XML 1.0 cannot carry most control characters; answers and questions are user text
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    """User text (names, answers, questions) as XML 1.0 can carry it."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _path(path: str) -> str:
+    """A file name as the reports show it: control characters escaped, as on the terminal."""
+    return _clean(escape_controls(path))
 
 
 def junit_tree(
@@ -42,21 +52,21 @@ def junit_tree(
         suite = ET.SubElement(
             root,
             "testsuite",
-            name=path,
+            name=_path(path),
             tests=str(tests),
             failures=str(failures),
             errors=str(1 if file_problems else 0),
             skipped="0",
             time=f"{seconds:.6f}",
         )
-        classname = Path(path).name
+        classname = _path(Path(path).name)
         for r in file_results:
             case = ET.SubElement(
                 suite,
                 "testcase",
                 classname=classname,
                 name=_clean(r.conversation.name),
-                file=path,
+                file=_path(path),
                 line=str(r.conversation.line),
                 time=f"{r.seconds:.6f}",
             )
@@ -68,7 +78,7 @@ def junit_tree(
                 failure.text = _clean(failure_report(r, indent=""))
         if file_problems:
             case = ET.SubElement(
-                suite, "testcase", classname=classname, name="(invalid test file)", file=path
+                suite, "testcase", classname=classname, name="(invalid test file)", file=_path(path)
             )
             error = ET.SubElement(
                 case, "error", message=_clean(str(file_problems[0])), type="InvalidTestFile"

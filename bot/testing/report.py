@@ -10,6 +10,7 @@ from typing import Any
 
 from ..render import safe
 from .check import ConversationResult, Got, TurnResult
+from .spec import escape_controls
 
 TOP_CANDIDATES = 3
 TOP_CONFUSIONS = 5
@@ -17,7 +18,7 @@ TOP_CONFUSIONS = 5
 
 def conversation_line(result: ConversationResult) -> str:
     c = result.conversation
-    return f"{'PASS' if result.passed else 'FAIL'}  {safe(c.name)}  ({c.path}:{c.line})"
+    return f"{'PASS' if result.passed else 'FAIL'}  {safe(c.name)}  ({escape_controls(c.path)}:{c.line})"
 
 
 def _got_line(got: Got) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
+import stat
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +32,26 @@ TURN_KEYS = (
     "answer_matches",
     "min_confidence",
 )
-# answer_has / answer_lacks are case-insensitive, so answer_matches is too (one rule to learn)
-REGEX_FLAGS = re.IGNORECASE
+
+
+# what must not reach a terminal raw from a file name or a test file: controls, format characters
+# (bidi overrides), line and paragraph separators, lone surrogates (bytes that were not UTF-8)
+_UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every character that could steer a terminal written as an escape (`\\x1b`),
+    as `ls -b` and git show file names: readable, and never an escape sequence."""
+    if text.isascii() and text.isprintable():  # the usual case, cheaply
+        return text
+    return "".join(_escape(ch) if unicodedata.category(ch) in _UNSHOWN else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -44,11 +63,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.path}:{self.line}: {self.message}"
-            if self.line
-            else f"{self.path}: {self.message}"
-        )
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return escape_controls(f"{where}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -257,13 +273,14 @@ def _parse_turn(v: _Validator, node: Any, line: int, where: str) -> Turn | None:
     if "answer_matches" in node:
         pattern = v.text(node, "answer_matches", where)
         if pattern is not None:
+            from .pattern import compile_pattern
+
             try:
-                re.compile(pattern, REGEX_FLAGS)
-            except re.error as exc:
-                at = f" at position {exc.pos}" if exc.pos is not None else ""
+                compile_pattern(pattern)
+            except ValueError as exc:
                 v.add(
                     line_of(node, "answer_matches"),
-                    f"answer_matches of {where} is not a valid regular expression: {exc.msg}{at}",
+                    f"answer_matches of {where} is not a valid regular expression: {exc}",
                 )
         fields["answer_matches"] = pattern
     if "min_confidence" in node:
@@ -398,5 +415,19 @@ def find_files(args: Iterable[str]) -> tuple[list[Path], list[Problem]]:
         elif path.is_file():
             found[path] = None
         else:
-            problems.append(Problem(arg, 0, "no such file or directory"))
+            problems.append(Problem(arg, 0, _not_a_test_file(path)))
     return list(found), problems
+
+
+def _not_a_test_file(path: Path) -> str:
+    """Why a named path that is neither a directory nor a regular file cannot be run."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file or directory"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    return f"not a regular file ({kind}); name a test file or a directory of them"

@@ -133,3 +133,53 @@ def test_unwritable_history_warns_once_and_goes_on(start: Any, tmp_path: Path) -
     term.send("\x04")
     assert term.wait_exit() == 0
     assert "Traceback" not in "".join(term.raw)
+
+
+
+def _line_editing(term: Any) -> bool:
+    """Whether the pseudo-terminal is in the mode a shell expects (canonical, echoing), as
+    opposed to the raw mode in which prompt_toolkit reads keys."""
+    import termios
+
+    lflag = termios.tcgetattr(term.child.child_fd)[3]
+    return bool(lflag & termios.ICANON and lflag & termios.ECHO)
+
+
+def test_a_raw_escape_sequence_typed_is_dropped_not_a_crash(start: Any) -> None:
+    # without bracketed paste, prompt_toolkit reads ESC[31m as a (malformed) mouse event
+    term = start()
+    term.expect_prompt()
+    term.send("\x1b[31m")
+    term.send("hello")
+    term.expect_prompt("hello")
+    term.ask("")
+    term.expect_prompt()
+    term.send("\x04")
+    assert term.wait_exit() == 0
+    assert "Unhandled exception" not in "".join(term.raw)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_signal_at_the_prompt_puts_the_terminal_back(start: Any, signame: str) -> None:
+    import signal
+
+    number = getattr(signal, signame)
+    term = start()
+    term.send("half a line")
+    term.expect_prompt("half a line")
+    assert not _line_editing(term)  # raw while reading keys
+    term.child.kill(number)
+    term.wait(lambda: term.eof, "the program to exit")
+    assert _line_editing(term), "the terminal was left in raw mode"
+    assert term.wait_exit() == 128 + number
+    assert "Traceback" not in "".join(term.raw)
+
+
+def test_closing_the_terminal_ends_the_session_as_a_hangup(start: Any) -> None:
+    import signal
+
+    term = start()
+    term.send("half a line")
+    term.expect_prompt("half a line")
+    term.child.close(force=False)  # the window closes: the kernel sends SIGHUP, writes fail
+    assert term.child.exitstatus == 128 + signal.SIGHUP
