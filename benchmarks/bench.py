@@ -805,10 +805,12 @@ ROWS: list[Callable[[Bench], None]] = [startup_rows, repl_rows, stdin_rows, in_p
 
 # --- where a warm `ask` spends its imports ------------------------------------------------
 
-def import_times(install: Install, env: dict[str, str], runs: int) -> list[tuple[str, float, float]]:
-    """(module, self µs, cumulative µs) of a warm `mlbot ask` under `-X importtime`, the
-    median over `runs` runs of each module's times, by cumulative time (largest first).
-    A module's name keeps its indent, which shows who imported it."""
+ImportRow = tuple[str, str, float, float]  # module, imported by, self µs, cumulative µs
+
+
+def import_times(install: Install, env: dict[str, str], runs: int) -> list[ImportRow]:
+    """Each module a warm `mlbot ask` imports under `-X importtime`, with the median over
+    `runs` runs of its times, largest cumulative time first."""
     argv = [install.python, "-X", "importtime", install.mlbot, "ask", ASK_QUESTION]
     subprocess.run(argv, env=env, capture_output=True, check=False)  # fill the cache
     outputs = [subprocess.run(argv, env=env, capture_output=True, text=True, check=False).stderr
@@ -816,25 +818,39 @@ def import_times(install: Install, env: dict[str, str], runs: int) -> list[tuple
     return parse_importtime(outputs)
 
 
-def parse_importtime(outputs: Sequence[str]) -> list[tuple[str, float, float]]:
-    """The `-X importtime` reports of several runs (stderr texts) as (module, median self µs,
-    median cumulative µs), largest cumulative first."""
-    times: dict[str, list[tuple[int, int]]] = {}
+def parse_importtime(outputs: Sequence[str]) -> list[ImportRow]:
+    """The `-X importtime` reports of several runs (stderr texts) as (module, imported by,
+    median self µs, median cumulative µs), largest cumulative first. A module's line comes
+    after those of the modules it imported, which are indented one level deeper; "-" is
+    imported by no module (by the interpreter's start-up, the script, or a function)."""
+    times: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for output in outputs:
+        stack: list[tuple[int, str, int, int]] = []  # depth, name, self, cumulative
+        finished: list[tuple[str, str, int, int]] = []
         for line in output.splitlines():
             if not line.startswith("import time:") or "self [us]" in line:
                 continue
             own, cumulative, name = line[len("import time:"):].split("|", 2)
             name = name.rstrip().removeprefix(" ")  # the column's space; the rest is indent
-            times.setdefault(name, []).append((int(own), int(cumulative)))
-    rows = [(name, median([t[0] for t in ts]), median([t[1] for t in ts])) for name, ts in times.items()]
-    return sorted(rows, key=lambda row: -row[2])
+            depth = (len(name) - len(name.lstrip())) // 2
+            while stack and stack[-1][0] > depth:
+                _, child, c_own, c_cum = stack.pop()
+                finished.append((child, name.strip(), c_own, c_cum))
+            stack.append((depth, name.strip(), int(own), int(cumulative)))
+        finished += [(name, "-", own, cum) for _, name, own, cum in stack]
+        for name, parent, own, cum in finished:
+            times.setdefault((name, parent), []).append((own, cum))
+    rows = [(name, parent, median([t[0] for t in ts]), median([t[1] for t in ts]))
+            for (name, parent), ts in times.items()]
+    return sorted(rows, key=lambda row: -row[3])
 
 
-def importtime_markdown(rows: list[tuple[str, float, float]], top: int) -> str:
-    lines = ["| module (indent: imported by the one above) | self | cumulative |", "|---|---:|---:|"]
-    lines += [f"| `{name}` | {own / 1000:.1f} ms | {cumulative / 1000:.1f} ms |"
-              for name, own, cumulative in rows[:top]]
+def importtime_markdown(rows: list[ImportRow], top: int) -> str:
+    total = sum(cum for _, parent, _, cum in rows if parent == "-")
+    lines = [f"All imports: {total / 1000:.1f} ms. Top {top} modules by cumulative time:", "",
+             "| module | imported by | self | cumulative |", "|---|---|---:|---:|"]
+    lines += [f"| `{name}` | {'-' if parent == '-' else f'`{parent}`'} | {own / 1000:.1f} ms | "
+              f"{cumulative / 1000:.1f} ms |" for name, parent, own, cumulative in rows[:top]]
     return "\n".join(lines)
 
 

@@ -85,11 +85,16 @@ def test_table_formatting() -> None:
 
 def test_importtime_reports_are_merged_by_median() -> None:
     run = "import time: self [us] | cumulative | imported package\n" \
-          "import time:       100 |        100 |   json.decoder\n" \
-          "import time:        {} |       {} | json\n"
-    rows = bench.parse_importtime([run.format(50, 150), run.format(70, 170), run.format(60, 900)])
-    assert rows == [("json", 60, 170), ("  json.decoder", 100, 100)]
-    assert bench.importtime_markdown(rows, 1).splitlines()[-1] == "| `json` | 0.1 ms | 0.2 ms |"
+          "import time:       100 |        100 |     json.scanner\n" \
+          "import time:       100 |        200 |   json.decoder\n" \
+          "import time:        {} |       {} | json\n" \
+          "import time:        10 |         10 | bot\n"
+    rows = bench.parse_importtime([run.format(50, 250), run.format(70, 270), run.format(60, 900)])
+    assert rows == [("json", "-", 60, 270), ("json.decoder", "json", 100, 200),
+                    ("json.scanner", "json.decoder", 100, 100), ("bot", "-", 10, 10)]
+    table = bench.importtime_markdown(rows, 2).splitlines()
+    assert table[0] == "All imports: 0.3 ms. Top 2 modules by cumulative time:"
+    assert table[-1] == "| `json.decoder` | `json` | 0.1 ms | 0.2 ms |"
 
 
 def test_the_child_environment_is_the_users_not_this_shells(tmp_path: Path) -> None:
