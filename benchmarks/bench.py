@@ -837,9 +837,9 @@ def parse_importtime(outputs: Sequence[str]) -> list[ImportRow]:
                 _, child, c_own, c_cum = stack.pop()
                 finished.append((child, name.strip(), c_own, c_cum))
             stack.append((depth, name.strip(), int(own), int(cumulative)))
-        finished += [(name, "-", own, cum) for _, name, own, cum in stack]
-        for name, parent, own, cum in finished:
-            times.setdefault((name, parent), []).append((own, cum))
+        finished += [(module, "-", us_self, us_cum) for _, module, us_self, us_cum in stack]
+        for module, parent, us_self, us_cum in finished:
+            times.setdefault((module, parent), []).append((us_self, us_cum))
     rows = [(name, parent, median([t[0] for t in ts]), median([t[1] for t in ts]))
             for (name, parent), ts in times.items()]
     return sorted(rows, key=lambda row: -row[3])
