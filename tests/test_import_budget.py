@@ -54,8 +54,9 @@ ALLOWED = {
     "pickle", "_pickle", "_compat_pickle", "struct", "_struct", "_blake2",
     # `--json` output
     "json", "_json",
-    # the command line (argparse translates its messages through gettext)
-    "argparse", "gettext", "locale", "_locale",
+    # the command line (argparse translates its messages through gettext); the Ctrl-C guard
+    # that keeps a very early interrupt from printing a traceback
+    "argparse", "gettext", "locale", "_locale", "signal", "_signal",
 }
 
 # Imported today only for what issue 14 (point 2) is cutting: allowed until that lands,
