@@ -57,7 +57,8 @@ class Resolved:
 def _is_bare(reading: Reading, language: Language) -> bool:
     """True when the question says nothing of its own form: names, pronouns, fillers."""
     neutral = set(language.neutral_concepts)
-    return not (reading.concepts - neutral) and not reading.unexplained and not reading.unknown_roles
+    return (not (reading.concepts - neutral) and not reading.unexplained and not reading.unknown_roles
+            and not reading.own_question)
 
 
 def _pick(reading: Reading, context: Context) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..model import Knowledge
+from ..model import Knowledge, Vocabulary
 from .normalise import Normaliser, Token, split_words, stem
 
 ROLE, SKILL, LEVEL, DOMAIN, CONCEPT = "role", "skill", "level", "domain", "concept"
@@ -57,6 +57,9 @@ class Reading:
     # names none: "I've been a <role> for a year. What's the next step for me?"
     background_roles: tuple[str, ...] = ()
     asking: str = ""  # the asking clause, when the message had a background
+    # it opens with a question form of its own ("and can <x> be <y>?"), not a fragment
+    # ("and <x>?", "what about <x>?"): it is read on its own, never as an ellipsis
+    own_question: bool = False
 
 
 # concepts that make a question about the asker, who may have told their skills before asking
@@ -267,8 +270,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     bare_heads: list[str] = []
     unknown_roles: list[str] = []
     for k, word in enumerate(words):
-        if word not in voc.role_head_words or _is_kind(covered[k], ROLE):
-            continue
+        if word not in voc.role_head_words or covered[k] is not None:
+            continue  # not a title word, or part of a name or phrase ("lead to")
         modifier = _modifier(words, covered, k, voc.stopwords, voc.determiners)
         title_start = min(k, modifier if modifier is not None else k)
         if title_start in own_starts or _about_oneself(words, covered, title_start, index.first_person):
@@ -278,7 +281,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
             unknown_roles.append(" ".join(typed[first : last + 1]))
         elif word in index.roles_by_head:
             bare_heads.append(word)
-        else:
+        elif k == 0 or (words[k - 1] in voc.determiners and words[k - 1] != "to"):
+            # "a <title word>", or one opening the question: a title the notes lack; after a
+            # pronoun or "to" it is a verb ("they <verb>", "to <verb>")
             unknown_roles.append(typed[k])
 
     ordinal = None
@@ -319,10 +324,31 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         unknown_roles=tuple(unknown_roles),
         pronoun="reference" in concepts or any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
         ordinal=ordinal, pair_pick=pair_pick, yes_no=bool(words) and words[0] in voc.yes_no_starts,
+        own_question=_opens_a_question(words, covered, voc),
         unexplained=tuple(unexplained), content=content, mentions=tuple(out_mentions),
         work_words=tuple(work),
         corrections=tuple((t.typed, t.text) for t in tokens if t.corrected),
     )
+
+
+def _opens_a_question(words: tuple[str, ...], covered: list[set[Target] | None], voc: Vocabulary) -> bool:
+    """The first word after fillers ("and", "so") is a question word or a yes/no start that no
+    phrase of a fragment ("what about") has taken, and more than a name follows it."""
+    k = 0
+    while k < len(words) and words[k] in voc.fillers:
+        k += 1
+    if k >= len(words) or covered[k] is not None and not covered[k] <= {Target(CONCEPT, "first_person")}:
+        return False
+    if words[k] not in voc.question_words and words[k] not in voc.yes_no_starts:
+        return False
+    # more than names follows: "does <role>?" is a fragment, "can one person be <x> and <y>?" is not
+    rest = [j for j in range(k + 1, len(words))
+            if words[j] not in voc.determiners and words[j] not in voc.fillers and not _is_entity(covered[j])]
+    return len(rest) >= 2
+
+
+def _is_entity(targets: set[Target] | None) -> bool:
+    return targets is not None and any(t.kind != CONCEPT for t in targets)
 
 
 def _about_oneself(words: tuple[str, ...], covered: list[set[Target] | None], start: int,
