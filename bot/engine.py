@@ -12,7 +12,7 @@ from .answers import Composed, Composer
 from .model import Knowledge
 from .problems import KnowledgeError, Problem
 from .understanding.context import Context, Resolved, next_context, resolve
-from .understanding.entities import SMALL_TALK, PhraseIndex, Reading, known_words, read_question, with_background
+from .understanding.entities import PhraseIndex, Reading, known_words, read_question, with_background
 from .understanding.intents import Ranking, compile_intents, rank_intents
 from .understanding.lexicon import build_lexicon
 from .understanding.normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
@@ -107,8 +107,9 @@ class Bot:
         return read_question(self.normaliser.tokens(text), self.index)
 
     def _is_small_talk(self, clause: Clause) -> bool:
-        concepts = self._read_text(clause.text).concepts
-        return not concepts.isdisjoint(SMALL_TALK)
+        """A clause that is small talk and nothing else ("Bye!", not "I need to go pick up <x>")."""
+        reading = self._read_text(clause.text)
+        return not reading.concepts.isdisjoint(self.index.small_talk) and not reading.content
 
     def answer(self, question: str, context: Context | None = None) -> Answer:
         context = context or Context()

@@ -39,7 +39,7 @@ def rank(bot):
     ("fair enough. what tasks does a data scientist handle?", "role_tasks"),
     ("I'm switching careers from accounting, what abilities does everyone in ML need?", "common_skills"),
     ("which roles don't need docker", "roles_for_skill"),
-    ("what's your name", "out_of_scope"),
+    ("what's your name", "help"),
     ("What skill set should I screen for when hiring a computer vision engineer?", "role_skills"),
     ("which companies are hiring computer vision engineers right now", "out_of_scope"),
     ("my daughter wants to be an AI product manager. what would her daily work be?", "role_tasks"),

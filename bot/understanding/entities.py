@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..model import Knowledge, Vocabulary
+from ..model import Knowledge, Language, Vocabulary
 from .normalise import Normaliser, Token, split_words, stem
 
 ROLE, SKILL, LEVEL, DOMAIN, CONCEPT = "role", "skill", "level", "domain", "concept"
@@ -64,6 +64,9 @@ class Reading:
 
 # concepts that make a question about the asker, who may have told their skills before asking
 ABOUT_THE_ASKER = frozenset({"first_person", "recommend", "which_roles", "which_roles_hint"})
+OFF_TOPIC = frozenset({"off_topic"})
+# concepts of a question asking for a role: "them" there is what the role would work on
+ASKS_FOR_A_ROLE = ABOUT_THE_ASKER - {"first_person"}
 
 
 def with_background(asking: Reading, background: Reading, asking_text: str) -> Reading:
@@ -80,8 +83,15 @@ def with_background(asking: Reading, background: Reading, asking_text: str) -> R
             changes["mentions"] = asking.mentions + tuple(m for m in background.mentions if m.kind == SKILL)
         if background.work_words:
             changes["work_words"] = asking.work_words + background.work_words
-    if asking.pronoun and background.domain and not (asking.roles or asking.skills or asking.level):
-        changes["domain"] = True
+    if asking.pronoun and not (asking.roles or asking.skills or asking.level or asking.domain):
+        # "it" is what the background talked about: the field, or else whatever it was
+        # ("I lost my <thing>, can you help me find it?" asks about that thing)
+        if background.domain:
+            changes["domain"] = True
+        elif not background.roles and background.unexplained and asking.concepts.isdisjoint(ASKS_FOR_A_ROLE):
+            changes["unexplained"] = asking.unexplained + background.unexplained
+            changes["content"] = asking.content + background.content
+            changes["concepts"] = asking.concepts | (background.concepts & OFF_TOPIC)
     return replace(asking, **changes)  # type: ignore[arg-type]
 
 
@@ -144,7 +154,9 @@ class PhraseIndex:
             for role in facts.roles
         }
         self.neutral = language.neutral_concepts
-        self.quiet = frozenset(Target(CONCEPT, c) for c in (*SMALL_TALK, *self.neutral))
+        # the concepts small talk is made of: those the intents that need no anchor require
+        self.small_talk = small_talk_concepts(language)
+        self.quiet = frozenset(Target(CONCEPT, c) for c in (*self.small_talk, *self.neutral))
         self.first_person = "first_person"
 
     def _add(self, phrase: str, target: Target) -> None:
@@ -159,6 +171,17 @@ class PhraseIndex:
             out.update(left)
             out.update(right)
         return out
+
+
+def small_talk_concepts(language: Language) -> frozenset[str]:
+    """Concepts that make small talk: what greeting, thanks, goodbye and help require (the
+    intents that need no anchor, out_of_scope aside)."""
+    out: set[str] = set()
+    for intent in language.unanchored:
+        spec = language.intents.get(intent)
+        if spec is not None and intent != "out_of_scope":
+            out.update(feature for group in spec.requires for feature in group)
+    return frozenset(out) or SMALL_TALK
 
 
 def _notes_words(knowledge: Knowledge, normaliser: Normaliser) -> frozenset[str]:
