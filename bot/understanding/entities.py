@@ -360,7 +360,8 @@ def _opens_a_question(words: tuple[str, ...], covered: list[set[Target] | None],
     k = 0
     while k < len(words) and words[k] in voc.fillers:
         k += 1
-    if k >= len(words) or covered[k] is not None and not covered[k] <= {Target(CONCEPT, "first_person")}:
+    opener = covered[k] if k < len(words) else None
+    if k >= len(words) or (opener is not None and not opener <= {Target(CONCEPT, "first_person")}):
         return False
     if words[k] not in voc.question_words and words[k] not in voc.yes_no_starts:
         return False
