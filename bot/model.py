@@ -103,6 +103,8 @@ class Vocabulary:
     question_words: frozenset[str] = frozenset()
     imperatives: frozenset[str] = frozenset()
     fillers: frozenset[str] = frozenset()
+    # "my", "your": a one-word role alias after one is something owned ("my <abbreviation>")
+    possessives: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -275,6 +275,12 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     out_mentions: list[Mention] = []
     for start, end, targets in mentions:
         chosen = _resolve(targets, words, start, end, voc.skill_nouns, voc.skill_verbs)
+        if end - start == 1 and start > 0 and words[start - 1] in voc.possessives:
+            # "my <abbreviation>" is a thing the asker has (a résumé), not a role they ask about
+            chosen = [t for t in chosen if t.kind != ROLE]
+            if not chosen:
+                covered[start] = None
+                continue
         # a word rewritten into two ("dont" -> "do not") is shown once
         surface = " ".join(w for i, w in enumerate(typed[start:end]) if i == 0 or w != typed[start + i - 1])
         for target in chosen:
@@ -345,7 +351,10 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         levels=tuple(levels), domain=domain,
         concepts=frozenset(concepts), bare_heads=tuple(bare_heads),
         unknown_roles=tuple(unknown_roles),
-        pronoun="reference" in concepts or any(covered[k] is None and w in voc.pronouns for k, w in enumerate(words)),
+        pronoun="reference" in concepts or any(covered[k] is None and w in voc.pronouns
+                                               and not (w in voc.determiners
+                                                        and _names_follow(words, covered, k, voc.determiners))
+                                               for k, w in enumerate(words)),
         ordinal=ordinal, pair_pick=pair_pick, yes_no=bool(words) and words[0] in voc.yes_no_starts,
         own_question=_opens_a_question(words, covered, voc),
         unexplained=tuple(unexplained), content=content, mentions=tuple(out_mentions),
@@ -369,6 +378,16 @@ def _opens_a_question(words: tuple[str, ...], covered: list[set[Target] | None],
     rest = [j for j in range(k + 1, len(words))
             if words[j] not in voc.determiners and words[j] not in voc.fillers and not _is_entity(covered[j])]
     return len(rest) >= 2
+
+
+def _names_follow(words: tuple[str, ...], covered: list[set[Target] | None], k: int,
+                  determiners: frozenset[str]) -> bool:
+    """The word after a pronoun-like word (past determiners) is a name: "both <role> and
+    <role>", "this <skill>" name what they mean and refer back to nothing."""
+    j = k + 1
+    while j < len(words) and words[j] in determiners and covered[j] is None:
+        j += 1
+    return j < len(words) and _is_entity(covered[j])
 
 
 def _is_entity(targets: set[Target] | None) -> bool:

@@ -1,0 +1,113 @@
+"""Stage 2: the reading stage finds the question inside a message (plain data in and out)."""
+
+from bot.understanding.reading import (ASKS_EMBEDDED, ASKS_FORM, ASKS_MARKED, STATES, Clause, ReadingCues,
+                                       asking_clauses, split_clauses)
+
+CUES = ReadingCues(question_words=frozenset({"what", "which", "who", "how"}),
+                   yes_no_starts=frozenset({"is", "does", "can", "do"}),
+                   imperatives=frozenset({"tell", "explain", "list"}), fillers=frozenset({"and", "so", "ok"}))
+
+
+def kinds(text):
+    return [(c.text, c.asks) for c in split_clauses(text, CUES)]
+
+
+def test_one_plain_sentence_is_one_clause():
+    assert kinds("what does a robot do") == [("what does a robot do", ASKS_FORM)]
+
+
+def test_a_lead_in_sentence_is_background():
+    clauses = split_clauses("I bake bread for a living. Which jobs suit me?", CUES)
+    asking, background = asking_clauses(clauses, lambda c: False)
+    assert [c.text for c in asking] == ["Which jobs suit me?"]
+    assert [c.text for c in background] == ["I bake bread for a living."]
+
+
+def test_a_comma_opens_a_clause_only_after_a_lead_in_that_asks_nothing():
+    assert kinds("as a baker, what should I learn?") == [("as a baker", STATES), ("what should I learn?", ASKS_MARKED)]
+    # the rest of one question, or a list, stays in its clause
+    assert len(kinds("what about a baker, would they?")) == 1
+    assert len(kinds("I like bread, cake and pie")) == 1
+
+
+def test_an_embedded_question_asks_when_nothing_asks_more_plainly():
+    clauses = split_clauses("I sell shoes. I never understood what a robot does", CUES)
+    assert [c.asks for c in clauses] == [STATES, ASKS_EMBEDDED]
+    asking, _ = asking_clauses(clauses, lambda c: False)
+    assert asking[0].text.startswith("I never understood")
+
+
+def test_a_question_mark_beats_a_question_form():
+    clauses = split_clauses("Tell me about robots. What do they build?", CUES)
+    asking, background = asking_clauses(clauses, lambda c: False)
+    assert [c.text for c in asking] == ["What do they build?"] and len(background) == 1
+
+
+def test_the_first_of_two_questions_is_the_one_asked():
+    asking, background = asking_clauses(split_clauses("What do robots do? Is it hard?", CUES), lambda c: False)
+    assert [c.text for c in asking] == ["What do robots do?"] and [c.text for c in background] == ["Is it hard?"]
+
+
+def test_when_nothing_asks_the_small_talk_clause_is_the_message():
+    clauses = split_clauses("I have to pick up the kids now. Bye!", CUES)
+    asking, _ = asking_clauses(clauses, lambda c: c.text.startswith("Bye"))
+    assert [c.text for c in asking] == ["Bye!"]
+    whole, background = asking_clauses(clauses, lambda c: False)
+    assert whole == clauses and background == ()
+
+
+def test_fillers_before_a_question_word_do_not_hide_it():
+    assert kinds("ok so which one") == [("ok so which one", ASKS_FORM)]
+
+
+def test_a_dot_inside_a_name_does_not_end_a_sentence():
+    assert len(kinds("does a robot use node.js")) == 1
+
+
+def test_clause_records_are_plain_data():
+    assert Clause("x", STATES) == Clause("x", STATES)
+
+
+# --- the engine reads the intent from the asking clause --------------------------------
+
+def ask(bot, text):
+    return bot.answer(text)
+
+
+def test_the_lead_in_neither_vetoes_nor_picks_the_intent(bot):
+    a = ask(bot, "I'm redoing my CV tonight for ML engineer applications. Which skills do they need?")
+    assert a.intent == "role_skills" and a.roles == ("ml_engineer",)
+
+
+def test_background_roles_are_what_a_question_without_a_role_is_about(bot):
+    a = ask(bot, "I've worked as a junior ML engineer for two years. What's the next step up for me?")
+    assert a.intent == "career_next" and a.roles == ("junior_ml_engineer",)
+
+
+def test_background_skills_feed_a_recommendation(bot):
+    a = ask(bot, "I spend my weekends playing with OpenCV and PyTorch. Which role would suit me?")
+    assert a.intent == "recommend_role" and "Computer Vision Engineer" in a.text
+
+
+def test_it_refers_to_the_field_named_in_the_background(bot):
+    a = ask(bot, "My uncle keeps talking about machine learning. How would you explain it to him?")
+    assert a.intent == "ml_overview"
+
+
+def test_it_refers_to_an_unknown_thing_of_the_background(bot):
+    assert ask(bot, "I misplaced my umbrella, can you help me find it?").intent == "out_of_scope"
+
+
+def test_a_title_in_the_background_is_the_askers_own(bot):
+    a = ask(bot, "As a bookkeeper, what skills would help me become a data scientist?")
+    assert a.intent == "role_skills" and a.roles == ("data_scientist",)
+
+
+def test_off_topic_words_of_the_background_do_not_veto(bot):
+    a = ask(bot, "My salary is terrible and I want a change. What does an MLOps engineer do?")
+    assert a.intent == "role_overview" and a.roles == ("mlops_engineer",)
+
+
+def test_a_one_word_alias_after_a_possessive_is_a_thing_owned(bot):
+    reading = bot.read("can you look at my CV")[2]
+    assert reading.roles == ()
