@@ -1,7 +1,15 @@
 """Stage 2: the reading stage finds the question inside a message (plain data in and out)."""
 
-from bot.understanding.reading import (ASKS_EMBEDDED, ASKS_FORM, ASKS_MARKED, STATES, Clause, ReadingCues,
-                                       asking_clauses, split_clauses)
+from bot.understanding.reading import (
+    ASKS_EMBEDDED,
+    ASKS_FORM,
+    ASKS_MARKED,
+    STATES,
+    Clause,
+    ReadingCues,
+    asking_clauses,
+    split_clauses,
+)
 
 CUES = ReadingCues(question_words=frozenset({"what", "which", "who", "how"}),
                    yes_no_starts=frozenset({"is", "does", "can", "do"}),
