@@ -216,6 +216,9 @@ class Explanation(Mapping[str, Any]):
                 "candidates": [{"intent": c.intent, "score": c.score} for c in ranking.candidates[:5]],
                 "margin": round(ranking.margin, 3),
                 "rule": resolved.rule,
+                "intent": resolved.intent,
+                # the clause the intent was read from, when the message had a background
+                "asking": reading.asking,
                 "mentions": [{"kind": m.kind, "name": m.key or m.kind, "words": m.words} for m in reading.mentions],
                 "corrections": [{"typed": a, "read_as": b} for a, b in reading.corrections],
                 "unexplained": list(reading.unexplained),

@@ -61,7 +61,9 @@ def render_explanation(answer: Answer) -> str:
     lines = ["-- why this answer"]
     cands = ", ".join(f"{c['intent']} {c['score']:.2f}" for c in e.get("candidates", [])[:3])
     lines.append(f"   intents: {cands} (margin {e.get('margin', 0):.2f}; confidence {answer.confidence:.2f})")
-    lines.append(f"   context rule: {e.get('rule', '')}")
+    if e.get("asking"):
+        lines.append(f"   asking clause: \"{e['asking']}\" (the rest is background)")
+    lines.append(f"   decided: {e.get('intent', answer.intent)} by the rule \"{e.get('rule', '')}\"")
     if e.get("mentions"):
         matched = (f"{m['kind']} {m['name']!s} <- \"{m['words']}\"" for m in e["mentions"])
         lines.append("   matched: " + "; ".join(matched))

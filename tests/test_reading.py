@@ -119,3 +119,14 @@ def test_off_topic_words_of_the_background_do_not_veto(bot):
 def test_a_one_word_alias_after_a_possessive_is_a_thing_owned(bot):
     reading = bot.read("can you look at my CV")[2]
     assert reading.roles == ()
+
+
+def test_explain_shows_the_asking_clause_and_the_deciding_rule(bot):
+    from bot.render import render_explanation
+
+    answer = ask(bot, "I bake bread for a living. What does an NLP engineer do?")
+    text = render_explanation(answer)
+    assert 'asking clause: "What does an NLP engineer do?"' in text
+    assert 'decided: role_overview by the rule "best intent"' in text
+    follow_up = bot.answer("and a data scientist?", answer.context)
+    assert "ellipsis" in render_explanation(follow_up)

@@ -1,13 +1,26 @@
 """Stage 4: a Reading, its intent ranking and the conversation so far -> what the question
 is about (intent, roles, skills, level), or the clarifying question to ask.
 
-Rules, in order:
-  1. A pending clarification ("Which role do you mean?") is answered by a role, a number or
-     an ordinal when the question asks nothing new.
-  2. Ellipsis: a question of names alone ("and <title>?", "what about <skill>?") repeats
-     the previous question form with the new names (out_of_scope included).
-  3. Otherwise the best intent; roles it needs and the question does not name come from a
-     numbered pick, a pronoun or the conversation; a bare job-title word asks which one.
+Rules, in the order they are tried; the first that applies decides, and its name is the
+`rule` that --explain and /why show:
+  1. "choice narrowed": a word several choices of an open clarification share asks again.
+  2. "pick out of range" / "clarification answered": a pending "which role do you mean?" is
+     answered by a number, an ordinal, a word of a name or a role.
+  3. "ellipsis: previous question, new names": a fragment of names alone ("and <title>?",
+     "what about <skill>?") repeats the previous question form (out_of_scope included). A
+     clause that opens a question of its own ("and can <x> be <y>?") is never a fragment.
+  4. "ellipsis with an ambiguous title": a fragment naming a bare title word asks which.
+  5. "a step further along the path": "and after that?" after a path answer.
+  6. Otherwise the best intent of the ranking, with its roles from, in turn: the question
+     ("best intent"); the previous role and the one named ("is it above <role>?"); for a
+     comparison, the previous roles ("compared the previous roles", "compared the last two
+     roles", "compared with the previous role", "levels compared", "compare needs two
+     roles"); a bare title word ("only role with that title", "ambiguous job title"); a
+     level ("a level, not a role", "the level of the conversation"); the conversation
+     ("role from the conversation", "which of the previous roles"); else "no role given".
+The engine (engine.py) adds one more before these: the roles of a message's background are
+the conversation's roles for that question, and after them "too unsure" when the best score
+is too weak to answer.
 """
 
 from __future__ import annotations
