@@ -26,6 +26,8 @@ ASKS_MARKED, ASKS_FORM, ASKS_EMBEDDED, STATES = 3, 2, 1, 0
 # sentence ends; a "." inside a word or number ("node.js", "3.5") is not one
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=[.!?])(?=[A-Z])")
 # where a clause may start inside a sentence: after a comma, dash, colon or semicolon
+# any of these inside a message may split it; most questions have none
+_MAY_SPLIT = re.compile(r"[.!?;,:\n–—]|\s-\s")
 _CLAUSE_BREAK = re.compile(r"\s*(?:,|:|\s[-–—]\s|\s—|—\s)\s*")
 
 
@@ -53,6 +55,9 @@ class ReadingCues:
 def split_clauses(text: str, cues: ReadingCues) -> tuple[Clause, ...]:
     """The clauses of a message, in order. A message of one plain sentence is one clause (the
     common case, and cheap)."""
+    if not _MAY_SPLIT.search(text.rstrip(".?! ")):
+        # no sentence end before the last character and no clause break: one clause
+        return (Clause(text, ASKS_MARKED if text.rstrip().endswith("?") else _form(text, cues)),)
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     clauses: list[Clause] = []
     for sentence in sentences:
