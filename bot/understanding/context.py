@@ -10,8 +10,10 @@ Rules, in the order they are tried; the first that applies decides, and its name
      "what about <skill>?") repeats the previous question form (out_of_scope included). A
      clause that opens a question of its own ("and can <x> be <y>?") is never a fragment.
   4. "ellipsis with an ambiguous title": a fragment naming a bare title word asks which.
-  5. "a step further along the path": "and after that?" after a path answer.
-  6. Otherwise the best intent of the ranking, with its roles from, in turn: the question
+  5. "all roles, from the conversation": "do they need <skill>?" after a question about what
+     all roles need stays about all roles.
+  6. "a step further along the path": "and after that?" after a path answer.
+  7. Otherwise the best intent of the ranking, with its roles from, in turn: the question
      ("best intent"); the previous role and the one named ("is it above <role>?"); for a
      comparison, the previous roles ("compared the previous roles", "compared the last two
      roles", "compared with the previous role", "levels compared", "compare needs two
@@ -151,6 +153,10 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
                         clarify=_head_options(reading, candidates_for_head), rule="ellipsis with an ambiguous title")
 
     intent = ranking.best.intent
+    if (intent in SKILL_INTENTS | {"role_skills"} and reading.pronoun and not named and not context.roles
+            and context.intent == "common_skills"):
+        # "do they need <skill>?" after a question about what all roles need: all roles
+        return Resolved("common_skills", (), reading.skills, reading.level, rule="all roles, from the conversation")
     if (intent == "career_next" and not named and reading.pronoun and context.intent == "career_next"
             and context.level):
         # "and after that?": one more step from where the last answer arrived

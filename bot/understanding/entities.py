@@ -382,10 +382,10 @@ def _opens_a_question(words: tuple[str, ...], covered: list[set[Target] | None],
 
 def _names_follow(words: tuple[str, ...], covered: list[set[Target] | None], k: int,
                   determiners: frozenset[str]) -> bool:
-    """The word after a pronoun-like word (past determiners) is a name: "both <role> and
-    <role>", "this <skill>" name what they mean and refer back to nothing."""
+    """The word after a pronoun-like word is a name: "this <skill>", "both <role> and <role>"
+    (past an article only in such a pair: "is that a <level> role?" still refers back)."""
     j = k + 1
-    while j < len(words) and words[j] in determiners and covered[j] is None:
+    while j < len(words) and words[j] in determiners and covered[j] is None and "and" in words[j:]:
         j += 1
     return j < len(words) and _is_entity(covered[j])
 
