@@ -186,7 +186,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
             # "the difference between <level> and <level>": say what each level holds
             return Resolved("career_level", (), (), level, levels=reading.levels, rule="levels compared")
         if not roles and len(context.roles) >= 2:
-            return Resolved(intent, context.roles[:2], skills, level, rule="compared the previous roles")
+            return Resolved(intent, context.roles[:3], skills, level, rule="compared the previous roles")
         if not roles and len(context.recent) >= 2:
             return Resolved(intent, context.recent[1::-1], skills, level, rule="compared the last two roles")
         earlier = tuple(r for r in context.roles + context.recent if r not in roles)[:1]

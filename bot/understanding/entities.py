@@ -77,13 +77,15 @@ def with_background(asking: Reading, background: Reading, asking_text: str) -> R
     changes: dict[str, object] = {"asking": asking_text}
     if not asking.roles and background.roles:
         changes["background_roles"] = background.roles
-    if not asking.concepts.isdisjoint(ABOUT_THE_ASKER):
-        if not asking.skills and background.skills:
-            changes["skills"] = background.skills
-            changes["mentions"] = asking.mentions + tuple(m for m in background.mentions if m.kind == SKILL)
-        if background.work_words:
-            changes["work_words"] = asking.work_words + background.work_words
-    if asking.pronoun and not (asking.roles or asking.skills or asking.level or asking.domain):
+    names_nothing = not (asking.roles or asking.skills or asking.level or asking.domain)
+    about_the_asker = not asking.concepts.isdisjoint(ABOUT_THE_ASKER)
+    if not asking.skills and background.skills and (about_the_asker or (asking.pronoun and names_nothing)):
+        # the asker's skills, or what "it" names ("<skill> - what is it?")
+        changes["skills"] = background.skills
+        changes["mentions"] = asking.mentions + tuple(m for m in background.mentions if m.kind == SKILL)
+    if about_the_asker and background.work_words:
+        changes["work_words"] = asking.work_words + background.work_words
+    if asking.pronoun and names_nothing and "skills" not in changes:
         # "it" is what the background talked about: the field, or else whatever it was
         # ("I lost my <thing>, can you help me find it?" asks about that thing)
         if background.domain:
@@ -273,6 +275,7 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
     levels: list[str] = []
     domain = False
     out_mentions: list[Mention] = []
+    both: list[tuple[str, str]] = []  # (role, skill) of names that are both, read as the role
     for start, end, targets in mentions:
         chosen = _resolve(targets, words, start, end, voc.skill_nouns, voc.skill_verbs)
         if end - start == 1 and start > 0 and words[start - 1] in voc.possessives:
@@ -295,6 +298,15 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
                 domain = True
             elif target.kind == CONCEPT:
                 concepts.add(target.key)
+            if target.kind == ROLE and any(t.kind == SKILL for t in targets):
+                both.append((target.key, next(t.key for t in targets if t.kind == SKILL)))
+    if both and len(roles) >= 2 and "compare" not in concepts:
+        # a name of a role and a skill beside another role, not compared with it, is what that
+        # role has or needs ("is <name> part of <role>'s skill set?")
+        for role_id, skill in both:
+            roles.remove(role_id)
+            if skill not in skills:
+                skills.append(skill)
 
     bare_heads: list[str] = []
     unknown_roles: list[str] = []

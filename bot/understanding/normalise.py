@@ -166,6 +166,17 @@ class Normaliser:
             self._corrections[word] = best
         return best
 
+    def _split(self, word: str) -> tuple[str, str] | None:
+        """Two vocabulary words run together ("whatdoes"), longest first half first. Only for
+        words that are neither known nor ordinary English."""
+        if len(word) < 5 or word in self.lexicon.protected:
+            return None
+        for cut in range(len(word) - 2, 1, -1):
+            left, right = word[:cut], word[cut:]
+            if self.fold(left) in self.vocabulary and self.fold(right) in self.vocabulary:
+                return left, right
+        return None
+
     def _nearest(self, word: str) -> str | None:
         # imported here, not at the top: ~5 ms and ~5 MB a start, and most questions need no fix
         from rapidfuzz import process
@@ -214,6 +225,9 @@ class Normaliser:
         word = self.fold(lower)
         if word in self.vocabulary or not word.isalpha():
             return (self._token(lower, typed),)
+        halves = self._split(word)
+        if halves is not None:
+            return tuple(self._token(half, typed, corrected=True) for half in halves)
         fixed = self.correct(word)
         if fixed is not None and typed[:1].isupper() and not first and fixed in self.function_words:
             fixed = None
