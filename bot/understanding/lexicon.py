@@ -84,7 +84,7 @@ def build_lexicon(vocabulary: Iterable[str], grammar_words: frozenset[str]) -> L
         return Lexicon()
     vocabulary = frozenset(vocabulary)
     return Lexicon(
-        protected=_protected(vocabulary),
+        protected=_protected(vocabulary) | _run_together(vocabulary),
         lemmas=FrozenMap(_inflections(vocabulary, lemma_of, grammar_words)),
         frequency=FrozenMap({w: frequency.get(w, 0) for w in vocabulary if w.isalpha()}),
     )
@@ -107,6 +107,39 @@ def _inflections(vocabulary: frozenset[str], lemma_of: Mapping[str, str],
             # not "new"s): the table keeps it as it is, before any plural rule is tried
             out[form] = form
     return out
+
+
+@lru_cache(maxsize=1)
+def _english_sorted() -> tuple[str, ...]:
+    frequency, lemma_of = _english()
+    return tuple(sorted(w for w in frequency.keys() | lemma_of.keys()
+                        if w.isalpha() and frequency.get(w, ORDINARY) >= ORDINARY))
+
+
+def _run_together(vocabulary: frozenset[str]) -> frozenset[str]:
+    """Ordinary English words that read as two vocabulary words run together ("nothing" is
+    not "no thing"): the corrector must not split them. Found by prefix, vocabulary word by
+    vocabulary word, so the cost follows the vocabulary."""
+    from bisect import bisect_left
+
+    english = _english_sorted()
+    _, lemma_of = _english()
+
+    def known(rest: str) -> bool:  # as the normaliser folds it
+        return (rest in vocabulary or lemma_of.get(rest) in vocabulary
+                or any(s in vocabulary for s in plural_stems(rest)))
+
+    out: set[str] = set()
+    for left in vocabulary:
+        if len(left) < 2 or not left.isalpha():
+            continue
+        i = bisect_left(english, left)
+        while i < len(english) and english[i].startswith(left):
+            word = english[i]
+            if word not in vocabulary and known(word[len(left):]):
+                out.add(word)
+            i += 1
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)

@@ -173,7 +173,7 @@ class Normaliser:
             return None
         for cut in range(len(word) - 2, 1, -1):
             left, right = word[:cut], word[cut:]
-            if self.fold(left) in self.vocabulary and self.fold(right) in self.vocabulary:
+            if left in self.vocabulary and self.fold(right) in self.vocabulary:
                 return left, right
         return None
 
