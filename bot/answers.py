@@ -89,6 +89,7 @@ class Composer:
             (kind, Phrases(kind.phrases, tokens_of)) for kind in self.answering.refusals if kind.phrases)
         self._refusal_by_id = {kind.id: kind for kind in self.answering.refusals}
         self._all_examples: tuple[str, ...] | None = None
+        self._plain_examples: dict[str, str | None] = {}
         self._by_intent: dict[str, Callable[[Resolved, Reading], Composed]] = {
             "role_overview": self.role_overview, "role_skills": self.role_skills,
             "role_tasks": self.role_tasks, "role_has_skill": self.role_has_skill,
@@ -750,6 +751,14 @@ class Composer:
     def example(self, intent: str, roles: tuple[str, ...] = (), skills: tuple[str, ...] = ()) -> str | None:
         """The intent's first example question, filled with facts of this knowledge base; with
         `roles`/`skills`, about those (a "did you mean" for the question just asked)."""
+        if not roles and not skills:
+            # the same for every question: filled once
+            if intent not in self._plain_examples:
+                self._plain_examples[intent] = self._example(intent, (), ())
+            return self._plain_examples[intent]
+        return self._example(intent, roles, skills)
+
+    def _example(self, intent: str, roles: tuple[str, ...], skills: tuple[str, ...]) -> str | None:
         spec = self.k.language.intents.get(intent)
         if spec is None or not spec.examples:
             return None
@@ -870,9 +879,11 @@ class Composer:
                     role = self.role(role_id)
                     if not role.in_table and key in ("ask_skills", "ask_tasks"):
                         continue
-                    others = [o for o in (*roles[1:], *(x.id for x in self.facts.roles)) if o != role_id]
-                    out.append(self.say(key, role=role.name, a_role=with_article(role.name),
-                                        an_other=with_article(self.role(others[0]).name) if others else ""))
+                    values = self.role_values(role_id)
+                    if key == "ask_compare":
+                        other = next((o for o in (*roles[1:], *(x.id for x in self.facts.roles)) if o != role_id), None)
+                        values["an_other"] = with_article(self.role(other).name) if other else ""
+                    out.append(self.say(key, **values))
                 if roles:
                     continue
             example = self.example(intent) if intent else None

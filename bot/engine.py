@@ -153,7 +153,13 @@ class Bot:
             composed = self.composer.clarify(resolved)
         elif (resolved.intent != "out_of_scope" and confidence < self.suggest_only_below
               and not resolved.rule.startswith(("ellipsis", "clarification"))):
-            resolved, composed = self._suggest_only(resolved, reading, ranking)
+            if self.composer.refusal_kind(reading.tokens) is not None:
+                # too unsure of the topic, sure of the kind: say what the notes lack
+                resolved = Resolved("out_of_scope", resolved.roles, resolved.skills, resolved.level,
+                                    rule="too unsure; a kind the notes lack")
+                composed = self.composer.compose(resolved, reading, context, conversational)
+            else:
+                resolved, composed = self._suggest_only(resolved, reading, ranking)
         else:
             composed = self.composer.compose(resolved, reading, context, conversational)
             if resolved.intent != "out_of_scope" and confidence < self.did_you_mean_below:
