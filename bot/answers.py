@@ -369,8 +369,13 @@ class Composer:
                                   tasks_b=join(rb.tasks) or self.say("no_tasks")))
         facts = [f for f in (ra.focus, rb.focus, va["level_word"], vb["level_word"]) if f]
         sources = (f"roles/{a}", f"roles/{b}", "career")
-        follow = [("ask_skills" if role.in_table else "ask_level",
-                   {"role": role.name, "a_role": with_article(role.name)}) for role in (ra, rb)]
+        # the comparison shows focus, level, skills and tasks: follow-ups go beyond them
+        follow: list[tuple[str, Mapping[str, object]]] = [
+            ("ask_next", {"role": role.name, "a_role": with_article(role.name)})
+            # two roles at one level have one next step
+            for role in ((ra,) if va["level"] == vb["level"] else (ra, rb))]
+        own = [sk for sk in (*ra.skills, *rb.skills) if sk not in shared][:1]
+        follow += [("ask_roles_for_skill", {"skill": self.skill_word(sk)}) for sk in (shared[:1] or own)]
         return Composed("\n".join(lines), sources, self.suggest(*follow),
                         facts=tuple(str(f) for f in facts), blocks=(("compare", (a, b)),))
 

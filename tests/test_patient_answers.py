@@ -166,6 +166,9 @@ def test_a_card_suggests_what_it_does_not_show(bot: Bot, knowledge: Any) -> None
     assert a.suggestions
     for s in a.suggestions:
         assert not re.match(r"What (skills|tasks|level)", s), s
+    compared = bot.answer("compare an nlp engineer and a computer vision engineer")
+    assert compared.suggestions
+    assert not [s for s in compared.suggestions if re.match(r"What (skills|tasks|level)", s)]
 
 
 def test_wording_fixes(bot: Bot) -> None:
