@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from .model import Facts, Knowledge, Level, Role
-from .understanding.context import Resolved
+from .model import Facts, Knowledge, Level, RefusalKind, Role
+from .understanding.context import Context, Resolved
 from .understanding.entities import Reading
 from .understanding.normalise import stem
 
@@ -55,6 +55,15 @@ def as_object(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def in_sentence(text: str) -> str:
+    """An item of the notes inside a sentence: its first letter lower case, unless its first
+    word is a name or an acronym (all capitals, capitals inside it, or not only letters)."""
+    first = text.split()[0] if text.split() else text
+    if not first[:1].isupper() or any(ch.isupper() for ch in first[1:]) or not first.isalpha():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def with_article(name: str) -> str:
     """The name after 'a' or 'an' chosen by sound; a capitalised acronym by its first letter's sound."""
     first = name.split()[0] if name.split() else name
@@ -66,11 +75,21 @@ def with_article(name: str) -> str:
 class Composer:
     """Writes answers for one knowledge base."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge,
+                 phrase_tokens: Callable[[str], tuple[str, ...]] | None = None) -> None:
         self.k = knowledge
         self.facts: Facts = knowledge.facts
         self.t = knowledge.language.templates
+        self.answering = knowledge.language.answering
+        # phrases of answers.yaml as the question's tokens read (lemmas): once, not per question
+        tokens_of = phrase_tokens or (lambda phrase: tuple(phrase.lower().split()))
+        self._cues: dict[str, Phrases] = {
+            name: Phrases(phrases, tokens_of) for name, phrases in self.answering.cues.items()}
+        self._refusals: tuple[tuple[RefusalKind, Phrases], ...] = tuple(
+            (kind, Phrases(kind.phrases, tokens_of)) for kind in self.answering.refusals if kind.phrases)
+        self._refusal_by_id = {kind.id: kind for kind in self.answering.refusals}
         self._all_examples: tuple[str, ...] | None = None
+        self._plain_examples: dict[str, str | None] = {}
         self._by_intent: dict[str, Callable[[Resolved, Reading], Composed]] = {
             "role_overview": self.role_overview, "role_skills": self.role_skills,
             "role_tasks": self.role_tasks, "role_has_skill": self.role_has_skill,
@@ -97,10 +116,30 @@ class Composer:
         for role in self.facts.roles:
             for skill in dict.fromkeys(role.skills):
                 self._roles_by_skill.setdefault(skill, []).append(role.id)
+        # a skill inside a sentence: in lower case when the notes write it so inside their own
+        # sentences (a common noun, not a name), a phrase in lower case, a name as is
+        texts = [c.text for c in self.facts.common_skills] + [
+            t for role in self.facts.roles for t in (role.focus or "", role.skills_as_written or "", *role.tasks)]
+        words = {w for t in texts for w in re.findall(r"[^\W_]+", t)}
+        self._skill_word: dict[str, str] = {}
+        for known in self.facts.skills:
+            name = as_object(known.name)
+            if name == known.name and " " not in name and name.lower() in words and name[1:].islower():
+                name = name.lower()
+            self._skill_word[known.name] = name
 
     # --- helpers -----------------------------------------------------------------------
     def say(self, key: str, **values: object) -> str:
         return fill(self.t.get(key, ""), values)
+
+    def skill_word(self, skill: str) -> str:
+        """A skill's name inside a sentence."""
+        return self._skill_word.get(skill, skill)
+
+    def cue(self, name: str, tokens: tuple[str, ...]) -> int | None:
+        """Where the first phrase of cue `name` starts in the question's tokens, or None."""
+        phrases = self._cues.get(name)
+        return phrases.find(tokens) if phrases else None
 
     def role(self, role_id: str) -> Role:
         return self.facts.role_by_id[role_id]
@@ -124,7 +163,8 @@ class Composer:
         values: dict[str, object] = {
             "role": role.name, "a_role": with_article(role.name), "focus": role.focus or "",
             "skills": join(role.skills), "skills_as_written": role.skills_as_written or join(role.skills),
-            "tasks": join(role.tasks), "level": level.name if level else "",
+            "tasks": join(role.tasks[:1] + tuple(in_sentence(t) for t in role.tasks[1:])),
+            "level": level.name if level else "",
             "level_word": level.word if level else "", "title": self.facts.title,
             "a_level_word": with_article(level.word) if level else "",
             "level_roles": self._level_roles[level.id] if level else "",
@@ -166,7 +206,13 @@ class Composer:
         return list(self._roles_by_skill.get(skill, ()))
 
     # --- the intents ---------------------------------------------------------------------
-    def compose(self, resolved: Resolved, reading: Reading) -> Composed:
+    def compose(self, resolved: Resolved, reading: Reading, context: Context | None = None,
+                conversational: bool = True) -> Composed:
+        """The answer. `context` is the conversation before the question (a refusal suggests
+        follow-ups about it); `conversational` is False where no next question can follow
+        (`ask`): then no answer invites the user to type one."""
+        if resolved.intent == "out_of_scope":
+            return self.out_of_scope(resolved, reading, context, conversational)
         return self._by_intent[resolved.intent](resolved, reading)
 
     def role_overview(self, r: Resolved, reading: Reading) -> Composed:
@@ -184,8 +230,24 @@ class Composer:
             if self.level_of(role_id):
                 sources.append(f"career/{self.facts.level_of_role[role_id]}")
         blocks = tuple(("role", rid) for rid in r.roles)
-        return Composed("\n\n".join(parts), tuple(sources), self.role_suggestions(r.roles[0], "ask_overview"),
+        return Composed("\n\n".join(parts), tuple(sources), self.beyond_card(r.roles[0]),
                         facts=tuple(facts), blocks=blocks)
+
+    def beyond_card(self, role_id: str) -> tuple[str, ...]:
+        """Follow-ups to a role's card: what the card does not show (what comes next, a role to
+        compare it with, who else uses its first skill), not its skills, tasks or level."""
+        role = self.role(role_id)
+        v = {"role": role.name, "a_role": with_article(role.name)}
+        level = self.level_of(role_id)
+        peers = [rid for rid in (level.roles if level else ()) if rid != role_id and self.role(rid).in_table]
+        if not peers:
+            peers = [other.id for other in self.facts.roles if other.in_table and other.id != role_id]
+        items: list[tuple[str, Mapping[str, object]]] = [("ask_next", v)]
+        if peers:
+            items.append(("ask_compare", {**v, "an_other": with_article(self.role(peers[0]).name)}))
+        if role.skills:
+            items.append(("ask_roles_for_skill", {"skill": self.skill_word(role.skills[0])}))
+        return self.suggest(*items)[:3]
 
     def _role_list(self, r: Resolved, field_name: str) -> Composed:
         parts, sources, facts = [], [], []
@@ -194,7 +256,6 @@ class Composer:
             v = self.role_values(role_id)
             items = role.skills if field_name == "skills" else role.tasks
             if role.in_table and items:
-                v[f"{field_name[:-1]}_list"] = "\n".join(f"- {item[:1].upper()}{item[1:]}" for item in items)
                 parts.append(self.say(f"role_{field_name}", **v))
                 facts += list(items)
                 sources.append(f"roles/{role_id}/{field_name}")
@@ -204,7 +265,7 @@ class Composer:
                 sources.append(f"career/{self.facts.level_of_role.get(role_id, '')}")
         skip = "ask_skills" if field_name == "skills" else "ask_tasks"
         return Composed("\n\n".join(parts), tuple(sources), self.role_suggestions(r.roles[0], skip),
-                        facts=tuple(facts), blocks=tuple(("list", rid) for rid in r.roles))
+                        facts=tuple(facts), blocks=tuple((field_name, rid) for rid in r.roles))
 
     def role_skills(self, r: Resolved, reading: Reading) -> Composed:
         return self._role_list(r, "skills")
@@ -248,12 +309,20 @@ class Composer:
                     lines.append(self.say("role_has_skill_elsewhere", skill=skill, roles=join(self.names(elsewhere)))
                                  if elsewhere else self.say("role_has_skill_nowhere", skill=skill))
                 sources.append(f"roles/{role_id}/skills")
-        suggestions = self.suggest(*[("ask_roles_for_skill", {"skill": s}) for s in r.skills])
+        if self.cue("enough", reading.tokens) is not None:
+            lines.append(self.say("not_said_enough"))
+        suggestions = self.suggest(*[("ask_roles_for_skill", {"skill": self.skill_word(s)}) for s in r.skills])
         suggestions += self.role_suggestions(r.roles[0], "ask_overview")[:2]
         return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), suggestions, facts=tuple(facts))
 
     def role_compare(self, r: Resolved, reading: Reading) -> Composed:
         composed = self._compare_two(r, reading)
+        if (len(r.roles) >= 2 and r.roles[0] != r.roles[1] and composed.understood
+                and self.cue("same_person", reading.tokens) is not None):
+            # "can one person be both?": the notes say what each role is, nothing more
+            line = self.say("role_compare_same_person", role_a=with_article(self.role(r.roles[0]).name),
+                            role_b=with_article(self.role(r.roles[1]).name))
+            composed = replace(composed, text=composed.text + "\n" + line)
         if len(r.roles) > 2:
             rest = self.say("role_compare_more", roles=join(self.names(r.roles[2:])), role=self.role(r.roles[0]).name)
             return replace(composed, text=composed.text + "\n" + rest, suggestions=tuple(
@@ -300,8 +369,13 @@ class Composer:
                                   tasks_b=join(rb.tasks) or self.say("no_tasks")))
         facts = [f for f in (ra.focus, rb.focus, va["level_word"], vb["level_word"]) if f]
         sources = (f"roles/{a}", f"roles/{b}", "career")
-        follow = [("ask_skills" if role.in_table else "ask_level",
-                   {"role": role.name, "a_role": with_article(role.name)}) for role in (ra, rb)]
+        # the comparison shows focus, level, skills and tasks: follow-ups go beyond them
+        follow: list[tuple[str, Mapping[str, object]]] = [
+            ("ask_next", {"role": role.name, "a_role": with_article(role.name)})
+            # two roles at one level have one next step
+            for role in ((ra,) if va["level"] == vb["level"] else (ra, rb))]
+        own = [sk for sk in (*ra.skills, *rb.skills) if sk not in shared][:1]
+        follow += [("ask_roles_for_skill", {"skill": self.skill_word(sk)}) for sk in (shared[:1] or own)]
         return Composed("\n".join(lines), sources, self.suggest(*follow),
                         facts=tuple(str(f) for f in facts), blocks=(("compare", (a, b)),))
 
@@ -335,43 +409,129 @@ class Composer:
     def roles_for_skill(self, r: Resolved, reading: Reading) -> Composed:
         if not r.skills:
             return self.roles_for_work(r, reading)
-        if "negation" in reading.concepts:
-            return self.roles_without_skill(r)
+        tokens = reading.tokens
+        lines: list[str] = []
+        if self.cue("define", tokens) is not None or "what_is" in reading.concepts:
+            # "what is <skill>?": the notes define no skill; say so, then where it appears
+            lines.append(self.say("skill_not_defined", skill=join(self.skill_word(s) for s in r.skills)))
+        wanted, unwanted = self._split_at_except(r, reading)
+        if wanted and unwanted:
+            composed = self._roles_with_but_not(wanted, unwanted)
+        elif "negation" in reading.concepts:
+            composed = self.roles_without_skill(r)
+        elif len(r.skills) >= 2 and self.cue("all_of", tokens) is not None:
+            composed = self._roles_with_all(r.skills)
+        else:
+            composed = self._roles_with_each(r.skills)
+        missing = self._unnamed_skills(reading)
+        if missing:
+            lines_after = [self.say("skill_not_in_notes", words=missing)]
+        else:
+            lines_after = []
+        if lines or lines_after:
+            composed = replace(composed, text="\n".join([*lines, composed.text, *lines_after]))
+        return composed
+
+    def _unnamed_skills(self, reading: Reading) -> str:
+        """What a which-roles question names that the notes don't ("<skill> and <unknown>"): the
+        words nothing explained, as typed."""
+        return join(reading.unexplained) if reading.unexplained and "which_roles" in reading.concepts else ""
+
+    def _split_at_except(self, r: Resolved, reading: Reading) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """"<skill> but not <skill>": the skills named before the cue, and those after it."""
+        at = self.cue("except", reading.tokens)
+        if at is None or len(r.skills) < 2:
+            return (), ()
+        starts = {m.key: m.start for m in reading.mentions if m.kind == "skill"}
+        before = tuple(s for s in r.skills if starts.get(s, -1) < at)
+        after = tuple(s for s in r.skills if starts.get(s, -1) > at)
+        return before, after
+
+    def _roles_with_each(self, skills: tuple[str, ...]) -> Composed:
         lines, found, facts, sources = [], [], [], []
-        for skill in r.skills:
+        for skill in skills:
             holders = self.roles_with_skill(skill)
             line = self.common_line(skill)
+            word = self.skill_word(skill)
             if holders:
-                lines.append(self.say("roles_for_skill", skill=skill, roles=join(self.names(holders))))
+                lines.append(self.say("roles_for_skill", skill=word, roles=join(self.names(holders))))
                 if line:
-                    lines.append(self.say("roles_for_skill_also_common", skill=skill, common_line=line))
+                    lines.append(self.say("roles_for_skill_also_common", skill=word, common_line=line))
             elif line:
-                lines.append(self.say("roles_for_skill_only_common", skill=skill, common_line=line))
+                lines.append(self.say("roles_for_skill_only_common", skill=word, common_line=line))
             else:
-                lines.append(self.say("roles_for_skill_none", skill=skill))
+                lines.append(self.say("roles_for_skill_none", skill=word))
             if line:
                 facts.append(line)
                 sources.append("common_skills")
             found += [h for h in holders if h not in found]
             facts += self.names(holders)
             sources += [f"roles/{h}/skills" for h in holders]
-        suggestions = tuple(s for h in found[:2] for s in self.suggest(
-            ("ask_overview", {"role": self.role(h).name, "a_role": with_article(self.role(h).name)})))
-        return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), suggestions,
+        lines += self._see_also(skills, facts, sources)
+        return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), self._overview_suggestions(found),
                         named_roles=tuple(found), listed=tuple(found), facts=tuple(facts))
+
+    def _see_also(self, skills: Iterable[str], facts: list[str], sources: list[str]) -> list[str]:
+        """The cross-role lines answers.yaml's see_also points to from these skills."""
+        lines = []
+        for skill in skills:
+            for other in self.answering.see_also.get(skill, ()):
+                line = self.common_line(other)
+                if line and line not in facts:
+                    lines.append(self.say("roles_for_skill_see_also", common_line=line))
+                    facts.append(line)
+                    sources.append("common_skills")
+        return lines
+
+    def _overview_suggestions(self, role_ids: Iterable[str]) -> tuple[str, ...]:
+        return tuple(s for h in list(role_ids)[:2] for s in self.suggest(
+            ("ask_overview", {"role": self.role(h).name, "a_role": with_article(self.role(h).name)})))
+
+    def _roles_with_all(self, skills: tuple[str, ...]) -> Composed:
+        """"Which roles use both <skill> and <skill>?": the roles whose key skills list every one."""
+        holders = [role.id for role in self.facts.roles if all(s in role.skills for s in skills)]
+        words = join(self.skill_word(s) for s in skills)
+        facts = self.names(holders)
+        if holders:
+            lines = [self.say("roles_for_all_skills", skills=words, roles=join(facts))]
+        else:
+            each = "; ".join(f"{self.skill_word(s)}: "
+                             f"{join(self.names(self.roles_with_skill(s))) or self.say('nothing')}" for s in skills)
+            lines = [self.say("roles_for_all_skills_none", skills=words, roles=each)]
+        sources = [f"roles/{h}/skills" for s in skills for h in self.roles_with_skill(s)]
+        common = [line for line in dict.fromkeys(self.common_line(s) for s in skills) if line]
+        for line in common:
+            lines.append(self.say("roles_for_skill_see_also", common_line=line))
+            facts.append(line)
+            sources.append("common_skills")
+        return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), self._overview_suggestions(holders),
+                        named_roles=tuple(holders), listed=tuple(holders), facts=tuple(facts))
+
+    def _roles_with_but_not(self, wanted: tuple[str, ...], unwanted: tuple[str, ...]) -> Composed:
+        """"Which roles use <skill> but not <skill>?"."""
+        holders = [role.id for role in self.facts.roles
+                   if all(s in role.skills for s in wanted) and not any(s in role.skills for s in unwanted)]
+        values = {"skill": join(self.skill_word(s) for s in wanted),
+                  "other_skill": join((self.skill_word(s) for s in unwanted), "or")}
+        key = "roles_for_skill_but_not" if holders else "roles_for_skill_but_not_none"
+        lines = [self.say(key, roles=join(self.names(holders)), **values)]
+        sources = [f"roles/{h}/skills" for s in (*wanted, *unwanted) for h in self.roles_with_skill(s)]
+        return Composed("\n".join(lines), tuple(dict.fromkeys(sources)), self._overview_suggestions(holders),
+                        named_roles=tuple(holders), listed=tuple(holders), facts=tuple(self.names(holders)))
 
     def roles_without_skill(self, r: Resolved) -> Composed:
         """"Which roles don't need <skill>?": the described roles whose key skills lack it."""
         lines, sources = [], []
         for skill in r.skills:
             without = [role.name for role in self.facts.roles if role.in_table and skill not in role.skills]
-            lines.append(self.say("roles_without_skill", skill=skill, roles=join(without) or self.say("nothing")))
+            word = self.skill_word(skill)
+            lines.append(self.say("roles_without_skill", skill=word, roles=join(without) or self.say("nothing")))
             line = self.common_line(skill)
             if line:
-                lines.append(self.say("roles_for_skill_also_common", skill=skill, common_line=line))
+                lines.append(self.say("roles_for_skill_also_common", skill=word, common_line=line))
             sources += [f"roles/{role.id}/skills" for role in self.facts.roles if role.in_table]
         return Composed("\n".join(lines), tuple(dict.fromkeys(sources)),
-                        self.suggest(*[("ask_roles_for_skill", {"skill": s}) for s in r.skills]))
+                        self.suggest(*[("ask_roles_for_skill", {"skill": self.skill_word(s)}) for s in r.skills]))
 
     def recommend_role(self, r: Resolved, reading: Reading) -> Composed:
         # the user's words that are also words of a role's focus or tasks, compared by stem
@@ -397,7 +557,8 @@ class Composer:
         if not scored:
             examples = join([s.name for s in self.facts.skills[:3]], "or")
             return Composed(self.say("recommend_none", examples=examples), ("roles",),
-                            self.suggest(("ask_roles_for_skill", {"skill": self.facts.skills[0].name})),
+                            self.suggest(("ask_roles_for_skill",
+                                          {"skill": self.skill_word(self.facts.skills[0].name)})),
                             understood=False)
         best_score, best, matched, liked = scored[0]
         # what the user said, in the user's words rather than the notes' name for the skill
@@ -430,19 +591,36 @@ class Composer:
 
     def common_skills(self, r: Resolved, reading: Reading) -> Composed:
         lines = []
+        quoted: list[str] = []
+        enough = self.cue("enough", reading.tokens) is not None
         for skill in self.asked_skills(r, reading):
             line = self.common_line(skill)
-            if line:
-                lines.append(self.say("common_skills_yes", skill=skill, common_line=line))
+            word = self.skill_word(skill)
+            holders = self.roles_with_skill(skill)
+            if enough:
+                # "is <skill> enough?": what the notes say of it, and that they don't say that
+                if line:
+                    lines.append(self.say("common_skills_enough", skill=word, common_line=line))
+                elif holders:
+                    lines.append(self.say("common_skills_enough_roles", skill=word,
+                                          roles=join(self.names(holders))))
+                else:
+                    lines.append(self.say("common_skills_enough_none", skill=word))
+            elif line:
+                lines.append(self.say("common_skills_yes", skill=word, common_line=line))
             else:
-                lines.append(self.say("common_skills_no", skill=skill))
-                holders = self.roles_with_skill(skill)
+                lines.append(self.say("common_skills_no", skill=word))
                 if holders:
                     lines.append(self.say("common_skills_no_roles", roles=join(self.names(holders))))
-        lines.append(self.say("common_skills_head"))
-        lines += [f"- {item.text}" for item in self.facts.common_skills]
+            if line:
+                quoted.append(line)
+        # the list, without the line already quoted
+        rest = [item.text for item in self.facts.common_skills if item.text not in quoted]
+        if rest:
+            lines.append(self.say("common_skills_others" if quoted else "common_skills_head"))
+            lines += [f"- {text}" for text in rest]
         return Composed("\n".join(lines), ("common_skills",),
-                        self.suggest(*[("ask_roles_for_skill", {"skill": s}) for s in r.skills[:2]]),
+                        self.suggest(*[("ask_roles_for_skill", {"skill": self.skill_word(s)}) for s in r.skills[:2]]),
                         facts=tuple(item.text for item in self.facts.common_skills))
 
     def career_path(self, r: Resolved, reading: Reading) -> Composed:
@@ -487,7 +665,9 @@ class Composer:
             # several roles: say which the path places furthest along, which two levels leave unsaid
             top = max(index for index, _ in placed)
             if all(index == top for index, _ in placed):
-                lines.append(self.say("career_level_same", level=self.facts.levels[top].name))
+                key = "career_level_same_two" if len(placed) == 2 and "career_level_same_two" in self.t \
+                    else "career_level_same"
+                lines.append(self.say(key, level=self.facts.levels[top].name))
             else:
                 tops = [self.role(rid).name for index, rid in placed if index == top]
                 lines.append(self.say("career_level_most_senior", roles=join(tops), level=self.facts.levels[top].name))
@@ -576,6 +756,14 @@ class Composer:
     def example(self, intent: str, roles: tuple[str, ...] = (), skills: tuple[str, ...] = ()) -> str | None:
         """The intent's first example question, filled with facts of this knowledge base; with
         `roles`/`skills`, about those (a "did you mean" for the question just asked)."""
+        if not roles and not skills:
+            # the same for every question: filled once
+            if intent not in self._plain_examples:
+                self._plain_examples[intent] = self._example(intent, (), ())
+            return self._plain_examples[intent]
+        return self._example(intent, roles, skills)
+
+    def _example(self, intent: str, roles: tuple[str, ...], skills: tuple[str, ...]) -> str | None:
         spec = self.k.language.intents.get(intent)
         if spec is None or not spec.examples:
             return None
@@ -617,9 +805,10 @@ class Composer:
         return self._all_examples[:count] if count else self._all_examples
 
     def greeting(self, r: Resolved, reading: Reading) -> Composed:
-        examples = self._examples(3)
+        examples = self._examples(4)
+        # the example the greeting gives is not offered again below it
         return Composed(self.say("greeting", title=self.facts.title, example=examples[0] if examples else ""),
-                        (), examples)
+                        (), examples[1:])
 
     def thanks(self, r: Resolved, reading: Reading) -> Composed:
         return Composed(self.say("thanks", title=self.facts.title), (), self._examples(2))
@@ -631,25 +820,96 @@ class Composer:
         examples = "\n".join(f"- {e}" for e in self._examples(0))
         return Composed(self.say("help", title=self.facts.title, examples=examples), (), self._examples(3))
 
-    def out_of_scope(self, r: Resolved, reading: Reading) -> Composed:
-        key = "out_of_scope_role" if reading.unknown_roles else "out_of_scope"
-        text = self.say(key, covers=self.facts.covers) + " " + self.say("out_of_scope_hint")
-        suggestions: list[str] = []
-        for role_id in self.nearest_roles(" ".join(reading.unknown_roles)) if reading.unknown_roles else r.roles:
-            name = self.role(role_id).name
-            suggestions.append(self.say("ask_overview", role=name, a_role=with_article(name)))
-        suggestions += self._examples(3)
-        return Composed(text, (), tuple(dict.fromkeys(suggestions))[:4], understood=False)
+    def out_of_scope(self, r: Resolved, reading: Reading, context: Context | None = None,
+                     conversational: bool = True) -> Composed:
+        """What the notes lack, in one line chosen by the kind of question (answers.yaml), what
+        they cover, and follow-ups about the conversation so far."""
+        context = context or Context()
+        kind, values, roles = self.refusal(r, reading, context)
+        lines = [fill(kind.line, values), self.say("out_of_scope", covers=self.facts.covers)]
+        suggestions = self.follow_ups(kind, roles, r.skills or context.skills)
+        if conversational and "out_of_scope_hint" in self.t:
+            lines.append(self.say("out_of_scope_hint"))
+        return Composed(" ".join(line for line in lines if line), (), suggestions, understood=False)
 
-    def nearest_roles(self, phrase: str, limit: int = 2) -> list[str]:
+    def refusal(self, r: Resolved, reading: Reading,
+                context: Context) -> tuple[RefusalKind, dict[str, object], tuple[str, ...]]:
+        """The kind of an out-of-scope question, the values for its line, and the roles its
+        follow-ups are about."""
+        about = r.roles or context.roles or context.recent[:1]
+        if reading.unknown_roles and ("unknown_role" in self._refusal_by_id):
+            title = reading.unknown_roles[0]
+            nearest = self.nearest_roles(title, described=True)
+            key = "unknown_role_one" if len(nearest) == 1 and "unknown_role_one" in self._refusal_by_id \
+                else "unknown_role"
+            asked = " ".join(w[:1].upper() + w[1:] for w in title.split())
+            return self._refusal_by_id[key], {"asked_title": asked, "roles": join(self.names(nearest))}, \
+                tuple(nearest) or about
+        found = self.refusal_kind(reading.tokens)
+        if found is not None:
+            return found, {}, about
+        if reading.unexplained and not reading.skills and "unknown_skill" in self._refusal_by_id and (
+                not reading.concepts.isdisjoint(("has", "which_roles", "skill", "skill_hint"))):
+            return self._refusal_by_id["unknown_skill"], {"words": join(reading.unexplained)}, about
+        if reading.pronoun and not about and not reading.roles and "no_referent" in self._refusal_by_id:
+            return self._refusal_by_id["no_referent"], {}, about
+        default = self._refusal_by_id.get("default") or RefusalKind("default", (), self.t.get("out_of_scope", ""))
+        return default, {}, about
+
+    def refusal_kind(self, tokens: tuple[str, ...]) -> RefusalKind | None:
+        """The first refusal kind with a phrase in the question, or None."""
+        for kind, phrases in self._refusals:
+            if phrases.find(tokens) is not None:
+                return kind
+        return None
+
+    # the intent whose example stands in for a follow-up about a role when none was talked about
+    _FOLLOW_UP_INTENTS = {"ask_overview": "role_overview", "ask_skills": "role_skills", "ask_tasks": "role_tasks",
+                          "ask_level": "career_level", "ask_next": "career_next", "ask_compare": "role_compare",
+                          "ask_roles_for_skill": "roles_for_skill", "list_roles": "list_roles",
+                          "career_path": "career_path", "ask_common_skills": "common_skills"}
+
+    def follow_ups(self, kind: RefusalKind, roles: tuple[str, ...], skills: tuple[str, ...]) -> tuple[str, ...]:
+        """The refusal's follow-ups, about the roles and skills of the conversation; with none,
+        the knowledge base's example questions for them."""
+        out: list[str] = []
+        for key in kind.suggest:
+            intent = self._FOLLOW_UP_INTENTS.get(key, "")
+            if key.startswith("ask_") and key in self.t and key != "ask_common_skills":
+                if key == "ask_roles_for_skill":
+                    if skills:
+                        out.append(self.say(key, skill=self.skill_word(skills[0])))
+                    continue
+                for role_id in roles[:2] if key == "ask_overview" else roles[:1]:
+                    role = self.role(role_id)
+                    if not role.in_table and key in ("ask_skills", "ask_tasks"):
+                        continue
+                    values = self.role_values(role_id)
+                    if key == "ask_compare":
+                        other = next((o for o in (*roles[1:], *(x.id for x in self.facts.roles)) if o != role_id), None)
+                        values["an_other"] = with_article(self.role(other).name) if other else ""
+                    out.append(self.say(key, **values))
+                if roles:
+                    continue
+            example = self.example(intent) if intent else None
+            if example:
+                out.append(example)
+        if skills and len(out) < 3:
+            out.append(self.say("ask_roles_for_skill", skill=self.skill_word(skills[0])))
+        return tuple(dict.fromkeys(s for s in out if s))[:3]
+
+    def nearest_roles(self, phrase: str, limit: int = 2, described: bool = False) -> list[str]:
         """Known roles closest to a title the notes do not cover: sharing its specific words
-        first ("<word>" of "<word> <head word>"), the job-title word last, then by spelling."""
+        first ("<word>" of "<word> <head word>"), the job-title word last, then by spelling.
+        `described`: only roles the notes describe (not those only named in the path)."""
         from rapidfuzz import fuzz, utils
 
         heads = self.k.language.vocabulary.role_head_words
         words = set(utils.default_process(phrase).split())
         scored = []
         for role in self.facts.roles:
+            if described and not role.in_table:
+                continue
             name = utils.default_process(role.name.split("(")[0])
             shared = words & set(name.split())
             spelling = fuzz.token_sort_ratio(phrase, name, processor=utils.default_process)
@@ -673,3 +933,36 @@ class Composer:
         table = [role for role in self.facts.roles if role.in_table]
         text = self.say("clarify_any_role", roles=join([role.name for role in table[:4]], "or"))
         return Composed(text, (), tuple(role.name for role in table[:3]), understood=False)
+
+
+class Phrases:
+    """Phrases of answers.yaml as the question's tokens read them, indexed by first word so
+    that finding them costs a look-up per word of the question. A phrase may have a gap
+    ("what does ... mean"): its right part must come after its left."""
+
+    def __init__(self, texts: Iterable[str], tokens_of: Callable[[str], tuple[str, ...]]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for text in texts:
+            left_text, _, right_text = text.partition("...")
+            left = tokens_of(left_text)
+            right = tokens_of(right_text) if right_text.strip() else ()
+            if left:
+                self.by_first.setdefault(left[0], []).append((left, right))
+
+    def find(self, tokens: tuple[str, ...]) -> int | None:
+        """Where the first phrase found starts, or None."""
+        by_first = self.by_first
+        for i, token in enumerate(tokens):
+            for left, right in by_first.get(token, ()):
+                end = i + len(left)
+                if tokens[i:end] == left and (not right or _find(tokens, right, end) >= 0):
+                    return i
+        return None
+
+
+def _find(tokens: tuple[str, ...], part: tuple[str, ...], start: int = 0) -> int:
+    n = len(part)
+    for i in range(start, len(tokens) - n + 1):
+        if tokens[i:i + n] == part:
+            return i
+    return -1

@@ -83,7 +83,7 @@ TEMP_MAX_AGE_S = 600
 # Copies of bot.loader's constants (tests/test_cache.py checks they agree): importing the
 # loader would import yaml, which is what a warm start avoids.
 FACT_FILES = ("roles.yaml", "skills.yaml", "career.yaml", "notes.yaml")
-LANGUAGE_FILES = ("vocabulary.yaml", "concepts.yaml", "intents.yaml", "templates.yaml")
+LANGUAGE_FILES = ("vocabulary.yaml", "concepts.yaml", "intents.yaml", "templates.yaml", "answers.yaml")
 
 _PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -135,12 +135,20 @@ def resolve_dir(explicit: str | None) -> str:
 
 
 def knowledge_files(root: str) -> list[str]:
-    """The files the loader reads for `root`, in a fixed order."""
-    language = os.path.join(root, "language")
-    if not os.path.isdir(language):
-        language = os.path.join(builtin_dir(), "language")
-    return ([os.path.join(root, "facts", name) for name in FACT_FILES]
-            + [os.path.join(language, name) for name in LANGUAGE_FILES])
+    """The files the loader reads for `root`, in a fixed order: the facts, the built-in
+    language, then the files of a language overlay (`root/language`) that exist."""
+    builtin = os.path.join(builtin_dir(), "language")
+    files = ([os.path.join(root, "facts", name) for name in FACT_FILES]
+             + [os.path.join(builtin, name) for name in LANGUAGE_FILES])
+    overlay = os.path.join(root, "language")
+    if os.path.isdir(overlay) and os.path.realpath(overlay) != os.path.realpath(builtin):
+        try:
+            present = sorted(os.listdir(overlay))
+        except OSError:
+            present = []
+        # every YAML file there: one the loader refuses is part of what it reads too
+        files += [os.path.join(overlay, name) for name in present if name.endswith((".yaml", ".yml"))]
+    return files
 
 
 def _hasher(key: bytes = b"", digest_size: int = 16) -> Any:

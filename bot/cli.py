@@ -264,9 +264,11 @@ def _stdin_lines() -> Iterator[tuple[str, bool]]:
 
 # --- answering --------------------------------------------------------------------------
 
-def answer_question(bot: Bot, question: str, context: Context | None = None) -> Answer:
-    """`bot.answer` (which also answers a blank question, leaving the context as it was)."""
-    return bot.answer(question, context)
+def answer_question(bot: Bot, question: str, context: Context | None = None,
+                    conversational: bool = True) -> Answer:
+    """`bot.answer` (which also answers a blank question, leaving the context as it was).
+    `conversational` is False for `ask`: no next question follows, so no answer invites one."""
+    return bot.answer(question, context, conversational=conversational)
 
 
 def _fallback_answer(question: str, context: Context | None) -> Answer:
@@ -372,7 +374,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         status = _answer_lines(bot, args, keep_context=False)
         return status
     question = _from_argv(" ".join(args.question))
-    answer = answer_question(bot, question)
+    answer = answer_question(bot, question, conversational=False)
     _print_answer(answer, args.json, args.explain)
     return EXIT_OK if answer.understood else EXIT_NOT_UNDERSTOOD
 
@@ -396,7 +398,7 @@ def _answer_lines(bot: Bot, args: argparse.Namespace, keep_context: bool) -> int
     status = EXIT_OK
     for number, (line, cut) in enumerate(_stdin_lines(), start=1):
         try:
-            answer = answer_question(bot, line, context)
+            answer = answer_question(bot, line, context, conversational=keep_context)
         except Exception as exc:  # noqa: BLE001 - one bad line must not lose the others
             if args.debug:
                 raise

@@ -20,7 +20,8 @@ from .understanding.reading import Clause, ReadingCues, asking_clauses, split_cl
 
 # every {name} the answers fill in; a template naming another is a mistake caught on load
 TEMPLATE_FIELDS = frozenset({
-    "a_last_role", "a_level_word", "a_role", "an_other", "asked_word", "before", "choices", "common_line",
+    "a_last_role", "a_level_word", "a_role", "an_other", "asked_title", "asked_word", "before", "choices",
+    "common_line",
     "count", "covers", "end_level", "evidence", "examples", "example", "field", "first_level_word", "focus_a",
     "focus_b", "focus", "introduction", "level_a", "level_b", "level_others", "level_roles", "level_word",
     "level", "matched", "next_level", "next_roles", "next_word", "number", "other_skill", "path_place",
@@ -80,7 +81,13 @@ class Bot:
                                      build_lexicon(words, grammar))
         self.index = PhraseIndex(knowledge, self.normaliser)
         self.cues = ReadingCues.of(vocabulary)
-        self.composer = Composer(knowledge)
+        self.composer = Composer(knowledge, lambda phrase: self.normaliser.phrase_tokens(phrase, lemmas=True))
+        answering = knowledge.language.answering
+        self._yes_words = answering.yes_words
+        self._pick_words = answering.pick_words | vocabulary.pick_words
+        self._ordinals = vocabulary.ordinals
+        prefix, _, _ = knowledge.language.templates.get("did_you_mean", "").partition("{question}")
+        self._did_you_mean_prefix = prefix
         self.intents = compile_intents(knowledge.language)
         settings = knowledge.language.settings
         self.did_you_mean_below = settings.get("did_you_mean_below", 0.55)
@@ -111,11 +118,17 @@ class Bot:
         reading = self._read_text(clause.text)
         return not reading.concepts.isdisjoint(self.index.small_talk) and not reading.content
 
-    def answer(self, question: str, context: Context | None = None) -> Answer:
+    def answer(self, question: str, context: Context | None = None, *, conversational: bool = True) -> Answer:
+        """The answer to `question` after `context`. `conversational` is False where no next
+        question can follow (`mlbot ask`): no answer then invites the user to type one."""
         context = context or Context()
+        picked = self.picked_suggestion(question, context)
+        if picked is not None:
+            # "2", "the second", "yes": the question the last answer suggested
+            question = picked
         text, cut, reading = self.read(question)
         if not text:
-            return self._empty_answer(context)
+            return self._empty_answer(context, conversational)
         if reading.background_roles and not context.pending:
             # the roles of the asker's own story are what this question is about
             context = replace(context, roles=reading.background_roles)
@@ -125,6 +138,14 @@ class Bot:
                            self.index.role_words)
         if resolved.intent == "out_of_scope" and reading.unknown_roles and resolved.own_form:
             resolved = replace(resolved, form=self._form_with_a_known_role(reading, context))
+        if (resolved.intent == "out_of_scope" and reading.skills and not reading.roles and resolved.clarify is None
+                and self.composer.cue("enough", reading.tokens) is not None):
+            # "is <skill> enough to get started?": a question about a skill that names no role
+            resolved = Resolved("common_skills", (), reading.skills, reading.level, rule="is a skill enough")
+        elif (resolved.intent in ("common_skills", "role_has_skill") and not resolved.skills
+              and resolved.clarify is None and self.composer.refusal_kind(reading.tokens) is not None):
+            # "do I need a PhD?": not a skill of the notes but a kind of question they lack
+            resolved = Resolved("out_of_scope", resolved.roles, (), resolved.level, rule="a kind the notes lack")
         confidence = ranking.confidence
         if resolved.rule.startswith(("ellipsis", "clarification")):
             # the question borrowed its form from the conversation; trust it as much as the names
@@ -133,12 +154,26 @@ class Bot:
             composed = self.composer.clarify(resolved)
         elif (resolved.intent != "out_of_scope" and confidence < self.suggest_only_below
               and not resolved.rule.startswith(("ellipsis", "clarification"))):
-            resolved, composed = self._suggest_only(resolved, reading, ranking)
+            if self.composer.refusal_kind(reading.tokens) is not None:
+                # too unsure of the topic, sure of the kind: say what the notes lack
+                resolved = Resolved("out_of_scope", resolved.roles, resolved.skills, resolved.level,
+                                    rule="too unsure; a kind the notes lack")
+                composed = self.composer.compose(resolved, reading, context, conversational)
+            else:
+                resolved, composed = self._suggest_only(resolved, reading, ranking)
         else:
-            composed = self.composer.compose(resolved, reading)
+            composed = self.composer.compose(resolved, reading, context, conversational)
             if resolved.intent != "out_of_scope" and confidence < self.did_you_mean_below:
                 composed = self._did_you_mean(composed, reading, ranking, resolved)
-        new_context = next_context(context, resolved, composed.named_roles, composed.listed, composed.level)
+        # suggestions are picked by number unless the answer listed roles (then a number picks a
+        # role, and only "yes" picks, a "did you mean")
+        pickable: tuple[str, ...] = ()
+        if resolved.clarify is None:
+            pickable = composed.suggestions if not composed.listed else tuple(
+                s for s in composed.suggestions[:1] if self._did_you_mean_prefix
+                and s.startswith(self._did_you_mean_prefix))
+        new_context = next_context(context, resolved, composed.named_roles, composed.listed, composed.level,
+                                   pickable)
         notice = f"(Your question was cut to its first {MAX_QUESTION_CHARS} characters.)" if cut else None
         roles = () if resolved.clarify is not None else resolved.roles
         return Answer(
@@ -149,14 +184,47 @@ class Bot:
             explanation=self._explain(reading, ranking, resolved, composed), blocks=composed.blocks,
         )
 
-    def _empty_answer(self, context: Context) -> Answer:
+    def _empty_answer(self, context: Context, conversational: bool = True) -> Answer:
         """Nothing to answer (blank, or only control characters): an invitation to ask, out of
         scope (exit 1), and the conversation's context unchanged: a blank line is not a turn."""
         facts = self.knowledge.facts
+        text = self.composer.say("empty_question", title=facts.title, covers=facts.covers)
+        if conversational and "help_hint" in self.knowledge.language.templates:
+            text += " " + self.composer.say("help_hint")
         return Answer(question="", intent="out_of_scope", confidence=1.0, roles=(), skills=(), level=None,
-                      text=self.composer.say("empty_question", title=facts.title, covers=facts.covers),
+                      text=text,
                       sources=(), suggestions=self.composer.examples(3), context=context, understood=False,
                       explanation={"rule": "empty question", "candidates": [], "sources": []})
+
+    def picked_suggestion(self, question: str, context: Context) -> str | None:
+        """The suggestion a bare pick chooses: "2", "number 2", "#2", "the second", or "yes" for
+        a single "did you mean". None when the message is not a pick, or picks nothing."""
+        offered = context.suggestions
+        if not offered or context.pending or len(question) > 40:
+            return None
+        words = [t.text for t in self.normaliser.tokens(question)]
+        if not words:
+            return None
+        prefix = self._did_you_mean_prefix
+        if all(w in self._yes_words for w in words):
+            meant = [s for s in offered if prefix and s.startswith(prefix)]
+            return meant[0][len(prefix):] if len(meant) == 1 else None
+        numbers = [n for w in words if (n := self._number(w)) is not None]
+        if len(numbers) != 1 or not all(w in self._pick_words or self._number(w) is not None for w in words):
+            return None
+        if len(offered) == 1 and prefix and offered[0].startswith(prefix):
+            return None  # a lone "did you mean" beside a list of roles: a number picks a role
+        n = numbers[0]
+        index = len(offered) - 1 if n == -1 else n - 1
+        if not 0 <= index < len(offered):
+            return None
+        chosen = offered[index]
+        return chosen[len(prefix):] if prefix and chosen.startswith(prefix) else chosen
+
+    def _number(self, word: str) -> int | None:
+        if word.isascii() and word.isdigit() and len(word) < 4:
+            return int(word)
+        return self._ordinals.get(word)
 
     def _form_with_a_known_role(self, reading: Reading, context: Context) -> str | None:
         """What the question would ask of a role the notes name: the form a follow-up

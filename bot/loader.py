@@ -3,10 +3,12 @@
 Layout of a knowledge directory:
     facts/roles.yaml  facts/skills.yaml  facts/career.yaml  facts/notes.yaml
     language/vocabulary.yaml  language/concepts.yaml  language/intents.yaml
-    language/templates.yaml
-A directory without `language/` borrows the built-in language files, so a new set of
-notes needs only its facts. Every problem is collected and reported together, each as
-`file:line: problem`.
+    language/templates.yaml  language/answers.yaml
+A directory without `language/` uses the built-in language files, so a new set of notes
+needs only its facts. A `language/` directory is an overlay: each file in it extends the
+built-in file of that name (lists grow, mappings gain or replace keys, text replaces), and
+a file it lacks is the built-in one. Every problem is collected and reported together,
+each as `file:line: problem` (a problem of an overlay names the overlay's file and line).
 """
 
 from __future__ import annotations
@@ -21,21 +23,23 @@ from typing import Any
 
 from .mapping import FrozenMap
 from .model import (
+    Answering,
     CommonSkill,
     Facts,
     IntentSpec,
     Knowledge,
     Language,
     Level,
+    RefusalKind,
     Role,
     Skill,
     Vocabulary,
 )
 from .problems import KnowledgeError, Problem
-from .yamlsource import YamlError, line_of, read_yaml
+from .yamlsource import MarkedDict, MarkedList, YamlError, line_of, read_yaml
 
 FACT_FILES = ("roles.yaml", "skills.yaml", "career.yaml", "notes.yaml")
-LANGUAGE_FILES = ("vocabulary.yaml", "concepts.yaml", "intents.yaml", "templates.yaml")
+LANGUAGE_FILES = ("vocabulary.yaml", "concepts.yaml", "intents.yaml", "templates.yaml", "answers.yaml")
 INTENT_IDS = (
     "role_overview", "role_skills", "role_tasks", "role_has_skill", "role_compare",
     "roles_for_skill", "recommend_role", "list_roles", "common_skills", "career_path",
@@ -256,14 +260,17 @@ def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | No
     if unreadable:
         checker.add(str(root), 0, f"cannot read the knowledge directory: {unreadable}")
         return None, checker.problems
-    language_dir = root / "language"
-    if not os.path.isdir(language_dir):  # unlike Path.is_dir, never raises PermissionError
-        language_dir = builtin_dir() / "language"
     fact_docs = _read_all(root / "facts", FACT_FILES, checker)
-    language_docs = _read_all(language_dir, LANGUAGE_FILES, checker)
+    language_docs = _read_all(builtin_dir() / "language", LANGUAGE_FILES, checker)
+    overlay_dir = root / "language"
+    # unlike Path.is_dir, os.path.isdir never raises PermissionError
+    if os.path.isdir(overlay_dir) and not _same_dir(overlay_dir, builtin_dir() / "language"):
+        language_docs = _with_overlay(language_docs, overlay_dir, checker)
     # the files that did load are still checked, so one run lists every problem
     facts = _build_facts(fact_docs, checker)
     language = _build_language(language_docs, checker)
+    if facts is not None and language is not None:
+        _check_answering_facts(language_docs, language.answering, facts, checker)
     # warnings only for a base without errors: after an error they mostly echo it (a role
     # that failed to load leaves "skill X is used by no role" behind)
     if facts is not None and not any(not p.warning for p in checker.problems):
@@ -273,6 +280,88 @@ def check_knowledge(directory: Path | str | None = None) -> tuple[Knowledge | No
     if any(not p.warning for p in checker.problems) or facts is None or language is None:
         return None, checker.problems
     return Knowledge(facts=facts, language=language, source=str(root)), checker.problems
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _with_overlay(docs: dict[str, tuple[str, Any]], overlay_dir: Path,
+                  checker: _Checker) -> dict[str, tuple[str, Any]]:
+    """The built-in language files extended by the overlay's files of the same names. A merged
+    file is reported under the overlay's path: the built-in part is valid, so a problem in it
+    comes from what the overlay added (and has the overlay's line)."""
+    unreadable = _unreadable_dir(overlay_dir)
+    if unreadable:
+        checker.add(str(overlay_dir), 0, f"cannot read the directory: {unreadable}")
+        return docs
+    try:
+        present = sorted(os.listdir(overlay_dir))
+    except OSError as exc:
+        checker.add(str(overlay_dir), 0, f"cannot read the directory: {exc.strerror or exc}")
+        return docs
+    out = dict(docs)
+    for name in present:
+        path = overlay_dir / name
+        if name not in LANGUAGE_FILES:
+            if name.endswith((".yaml", ".yml")):
+                checker.add(str(path), 1, f"not a language file (an overlay may have: {', '.join(LANGUAGE_FILES)})")
+            continue
+        try:
+            overlay = read_yaml(path)
+        except YamlError as exc:
+            checker.add(exc.path, exc.line, exc.message)
+            out[name] = (str(path), _BROKEN)
+            continue
+        base = docs[name][1]
+        if overlay is None:  # an empty file extends nothing
+            continue
+        if name == "templates.yaml":
+            _check_overlay_templates(str(path), base, overlay, checker)
+        out[name] = (str(path), overlay if base is _BROKEN else merge_yaml(base, overlay))
+    return out
+
+
+def _check_overlay_templates(path: str, base: Any, overlay: Any, checker: _Checker) -> None:
+    """An overlay's template must be one the answers use: another name is a typo that would
+    silently change nothing."""
+    known = base.get("templates") if isinstance(base, dict) else None
+    mine = overlay.get("templates") if isinstance(overlay, dict) else None
+    if not isinstance(known, dict) or not isinstance(mine, dict):
+        return
+    for key in mine:
+        if key not in known:
+            checker.add(path, line_of(mine, key), f"unknown template {key!r} (an overlay replaces templates "
+                                                  "of the built-in templates.yaml)")
+
+
+def merge_yaml(base: Any, over: Any) -> Any:
+    """`over` laid on `base`: mappings merged key by key, lists extended (an item already
+    there is not repeated), anything else replaced. Line marks are kept: each key and item
+    has the line of the file it came from."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = MarkedDict(base)
+        merged.line = getattr(over, "line", 0)
+        merged.key_lines = {**getattr(base, "key_lines", {}), **getattr(over, "key_lines", {})}
+        for key, value in over.items():
+            merged[key] = merge_yaml(base[key], value) if key in base else value
+        return merged
+    if isinstance(base, list) and isinstance(over, list):
+        merged_list = MarkedList(base)
+        merged_list.line = getattr(over, "line", 0)
+        lines = list(getattr(base, "item_lines", [0] * len(base)))
+        over_lines = list(getattr(over, "item_lines", [0] * len(over)))
+        for i, item in enumerate(over):
+            if isinstance(item, (str, int, float)) and item in base:
+                continue
+            merged_list.append(item)
+            lines.append(over_lines[i] if i < len(over_lines) else 0)
+        merged_list.item_lines = lines
+        return merged_list
+    return over
 
 
 def _top(docs: dict[str, tuple[str, Any]], name: str, key: str, checker: _Checker,
@@ -511,10 +600,87 @@ def _build_language(docs: dict[str, tuple[str, Any]], c: _Checker) -> Language |
         for name in sorted(neutral - set(concepts)):
             c.add(ipath, line_of(idoc, "neutral_concepts"), f"neutral_concepts: unknown concept {name!r}")
     anchors, unanchored = _anchors(ipath, idoc, c, set(concepts) | set(COMPUTED_FEATURES))
+    answering = _build_answering(docs, c, templates)
     if vocabulary is None:
         return None
     return Language(FrozenMap(concepts), FrozenMap(intents), FrozenMap(templates), vocabulary,
-                    FrozenMap(settings), neutral, anchors, unanchored)
+                    FrozenMap(settings), neutral, anchors, unanchored, answering)
+
+
+# the refusal kinds the engine chooses itself (no phrases); the others need phrases
+ENGINE_REFUSALS = ("unknown_role", "unknown_role_one", "unknown_skill", "no_referent", "default")
+ANSWER_CUES = ("all_of", "except", "enough", "same_person", "define")
+# follow-up templates a refusal may name beside the ask_* ones of templates.yaml
+REFUSAL_FOLLOW_UPS = ("list_roles", "career_path", "ask_common_skills")
+
+
+def _build_answering(docs: dict[str, tuple[str, Any]], c: _Checker, templates: dict[str, str]) -> Answering:
+    """answers.yaml: refusal kinds, answer cues, pick words and see-also skills."""
+    path, doc = docs["answers.yaml"]
+    if doc is _BROKEN:
+        return Answering()
+    if not isinstance(doc, dict):
+        c.add(path, _file_line(doc), "the file must be a mapping")
+        return Answering()
+    c.keys(path, doc, "answers.yaml", ("refusals",), ("cues", "picks", "see_also"))
+    from .engine import TEMPLATE_FIELDS
+
+    kinds: list[RefusalKind] = []
+    raw = c.mapping(path, doc.get("refusals", {}), "'refusals'", line_of(doc, "refusals")) or {}
+    for kind_id, node in raw.items():
+        where = f"refusal {kind_id!r}"
+        spec = c.mapping(path, node, where, line_of(raw, kind_id))
+        if spec is None or not c.keys(path, spec, where, ("line",), ("phrases", "suggest")):
+            continue
+        line = c.text(path, spec, "line", where) or ""
+        for problem in template_problems(line, TEMPLATE_FIELDS):
+            c.add(path, line_of(spec, "line"), f"{where}: {problem}")
+        phrases = c.texts(path, spec, "phrases", where)
+        if kind_id in ENGINE_REFUSALS and phrases:
+            c.add(path, line_of(spec, "phrases"), f"{where}: the engine picks this kind; it takes no phrases")
+        elif kind_id not in ENGINE_REFUSALS and not phrases:
+            c.add(path, line_of(spec, "phrases") or line_of(raw, kind_id), f"{where} lists no phrases")
+        suggest = c.texts(path, spec, "suggest", where)
+        for i, key in enumerate(suggest):
+            if key not in templates and key not in REFUSAL_FOLLOW_UPS:
+                c.add(path, line_of(spec["suggest"], i),
+                      f"{where}: unknown follow-up {key!r} (an ask_* template, or one of "
+                      f"{', '.join(REFUSAL_FOLLOW_UPS)})")
+        kinds.append(RefusalKind(str(kind_id), phrases, line, suggest))
+    if raw and "default" not in raw:
+        c.add(path, line_of(doc, "refusals"), "refusals: missing the 'default' kind")
+    cues: dict[str, tuple[str, ...]] = {}
+    raw_cues = c.mapping(path, doc.get("cues") or {}, "'cues'", line_of(doc, "cues")) or {}
+    c.keys(path, raw_cues, "cues", (), ANSWER_CUES)
+    for name in ANSWER_CUES:
+        cues[name] = c.texts(path, raw_cues, name, f"cue {name!r}")
+    raw_picks = c.mapping(path, doc.get("picks") or {}, "'picks'", line_of(doc, "picks")) or {}
+    c.keys(path, raw_picks, "picks", (), ("confirm", "around"))
+    see_also: dict[str, tuple[str, ...]] = {}
+    raw_see = c.mapping(path, doc.get("see_also") or {}, "'see_also'", line_of(doc, "see_also")) or {}
+    for skill in raw_see:
+        see_also[str(skill)] = c.texts(path, raw_see, skill, f"see_also {skill!r}", non_empty=True)
+    return Answering(
+        tuple(kinds), FrozenMap(cues), FrozenMap(see_also),
+        frozenset(w.lower() for w in c.texts(path, raw_picks, "confirm", "picks")),
+        frozenset(w.lower() for w in c.texts(path, raw_picks, "around", "picks")),
+    )
+
+
+def _check_answering_facts(docs: dict[str, tuple[str, Any]], answering: Answering, facts: Facts,
+                           c: _Checker) -> None:
+    """An entry of see_also whose skill the facts have must name skills they have: those of
+    a cross-role line. Entries for skills of other notes are left alone."""
+    path, doc = docs["answers.yaml"]
+    raw = doc.get("see_also") if isinstance(doc, dict) else None
+    if not isinstance(raw, dict):
+        return
+    for skill, names in answering.see_also.items():
+        if skill not in facts.skill_by_name:
+            continue  # an entry for other notes (the built-in language serves every base)
+        for i, name in enumerate(names):
+            if name not in facts.skill_by_name:
+                c.add(path, line_of(raw[skill], i), f"see_also {skill!r}: unknown skill {name!r} (not in skills.yaml)")
 
 
 def _anchors(path: str, doc: Any, c: _Checker, known_features: set[str]) -> tuple[frozenset[str], frozenset[str]]:

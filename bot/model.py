@@ -108,6 +108,29 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
+class RefusalKind:
+    """One kind of question the notes cannot answer: its trigger phrases as written,
+    the line that says what is missing, and the follow-up templates that suit it."""
+
+    id: str
+    phrases: tuple[str, ...]
+    line: str
+    suggest: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answering:
+    """answers.yaml: the kinds of refusal, the cues that shape an answer ("both", "but not",
+    "enough"), the words that pick a suggestion, and cross-role lines a word points to."""
+
+    refusals: tuple[RefusalKind, ...] = ()
+    cues: Mapping[str, tuple[str, ...]] = field(default_factory=FrozenMap)
+    see_also: Mapping[str, tuple[str, ...]] = field(default_factory=FrozenMap)
+    yes_words: frozenset[str] = frozenset()
+    pick_words: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Language:
     concepts: Mapping[str, tuple[str, ...]]
     intents: Mapping[str, IntentSpec]
@@ -119,6 +142,8 @@ class Language:
     anchors: frozenset[str] = frozenset()
     # intents that need no anchor: small talk and out_of_scope
     unanchored: frozenset[str] = frozenset()
+    # how answers are shaped beyond templates (answers.yaml): refusal kinds, question cues
+    answering: Answering = field(default_factory=lambda: Answering())
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ def render_text(answer: Answer) -> str:
     if answer.suggestions:
         lines.append("")
         lines.append("You could ask:")
-        lines += [f"  - {safe(s)}" for s in answer.suggestions]
+        # numbered when a bare number picks one in a conversation (the engine remembers them)
+        numbered = answer.context.suggestions == answer.suggestions
+        lines += [f"  {f'{i}.' if numbered else '-'} {safe(s)}" for i, s in enumerate(answer.suggestions, 1)]
     return "\n".join(lines)
 
 

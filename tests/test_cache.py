@@ -252,7 +252,7 @@ def test_dir_without_language_borrows_builtin(cache_home: Path, kdir: Path) -> N
     shutil.rmtree(kdir / "language")
     bot = cache.load_bot(str(kdir))
     assert transcript(cache.load_bot(str(kdir))) == transcript(bot)
-    assert len(cache.knowledge_files(str(kdir))) == 8
+    assert len(cache.knowledge_files(str(kdir))) == len(cache.FACT_FILES) + len(cache.LANGUAGE_FILES)
     assert all(os.path.isfile(p) for p in cache.knowledge_files(str(kdir)))
 
 

@@ -210,10 +210,10 @@ def test_an_engine_failure_on_one_line_keeps_the_chat_going(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     real = Bot.answer
 
-    def flaky(self: Bot, question: str, context: Any = None) -> Any:
+    def flaky(self: Bot, question: str, context: Any = None, **options: Any) -> Any:
         if "boom" in question:
             raise RuntimeError("simulated engine bug")
-        return real(self, question, context)
+        return real(self, question, context, **options)
 
     monkeypatch.setattr(Bot, "answer", flaky)
     code, out, err = run(capsys, ["chat", "--json"],
@@ -231,7 +231,7 @@ def test_an_engine_failure_on_one_line_keeps_the_chat_going(
 
 def test_an_engine_failure_in_ask_is_one_message(capsys: pytest.CaptureFixture[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: Bot, question: str, context: Any = None) -> Any:
+    def broken(self: Bot, question: str, context: Any = None, **options: Any) -> Any:
         raise ValueError("simulated")
 
     monkeypatch.setattr(Bot, "answer", broken)

@@ -114,4 +114,4 @@ def test_the_documented_small_example_works(tmp_path: Path, monkeypatch: pytest.
     assert main(["--knowledge", "webroles", "test", "webroles/tests"]) == 0
     assert capsys.readouterr().out.strip().endswith("2 passed, 0 failed")
     assert main(["--knowledge", "webroles", "ask", "what does a mobile developer do?"]) == 1
-    assert "don't cover that role" in capsys.readouterr().out
+    assert "don't name a Mobile Developer role" in capsys.readouterr().out

@@ -113,7 +113,7 @@ def test_ask_json_escapes_a_knowledge_bases_hostile_fact(bot, capsys: pytest.Cap
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     answer = bot.answer("what does an mlops engineer do")
     monkeypatch.setattr(cli, "load_bot", lambda _dir: bot)
-    monkeypatch.setattr(cli, "answer_question", lambda *_a: replace(answer, text=HOSTILE_TEXT))
+    monkeypatch.setattr(cli, "answer_question", lambda *_a, **_k: replace(answer, text=HOSTILE_TEXT))
     status, out, _ = run_main(["ask", "--json", "x"], capsys)
     assert status == 0
     assert out.splitlines() == [out.rstrip("\n")]

@@ -133,8 +133,8 @@ CASES: list[tuple[str, str, str, str, str, int | str | None]] = [
      r"could not determine a constructor", None),
     ("control character", ROLES, "    name: Machine Learning Engineer\n",
      "    name: Machine \x1b[2J Learning\n", r"control characters are not allowed", None),
-    ("missing template", TEMPLATES, "  greeting: ", "  old_greeting: ",
-     r"missing template 'greeting'", "templates:"),
+    ("unknown template", TEMPLATES, "  greeting: ", "  old_greeting: ",
+     r"unknown template 'old_greeting'", None),
     ("unknown intent", INTENTS, "  greeting:", "  greetng:", r"unknown intent 'greetng'", None),
     ("settings not a mapping", INTENTS, "settings:\n", "settings: [1, 2]\nold_settings:\n",
      r"'settings' must be a mapping", None),
@@ -223,8 +223,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path, capsys: pytest.CaptureF
     kb = copy_knowledge(tmp_path)
     syntax = edit(kb, ROLES, "    focus: Design, train, and deploy ML models\n", "    focus: [x\n")
     unknown = edit(kb, NOTES, "title:", "titel:")
-    template = line_of_text(kb, TEMPLATES, "templates:")
-    edit(kb, TEMPLATES, "  greeting: ", "  greetin: ")
+    template = edit(kb, TEMPLATES, "  greeting: ", "  greetin: ")
     ref = edit(kb, SKILLS, "{name: Java, aliases: []}", "{name: Java, aliases: [], colour: 1}")
     run = run_main(capsys, ["validate", "--knowledge", str(kb)])
     assert run.code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from .. import __version__
 from ..testing.recording import dump_test_file
+from ..understanding.context import Context
 from .display import Blank, Display, Heading, Items, Pairs, Part, Result, Text, message
 from .state import State
 
@@ -99,6 +100,10 @@ def cmd_roles(state: State, display: Display, arg: str) -> Result:
         about = role.focus or "named only in the career path"
         items.append(f"{role.name}" + (f" ({level})" if level else "") + f": {about}")
     label = f"The notes name {len(items)} roles:"
+    # "tell me more about number 6" picks from this list, as from a list answer
+    state.context = replace(state.context or Context(), listed=tuple(role.id for role in facts.roles), roles=(),
+                            pending=None,
+                            intent="list_roles", suggestions=())
     return Result((Items(tuple(items), label=label, numbered=True),))
 
 

@@ -270,6 +270,8 @@ class Display:
         kinds = [kind for kind, _ in answer.blocks]
         if kinds and all(k == "role" for k in kinds):
             parts += self._role_cards(answer)
+        elif kinds and all(k in ("skills", "tasks") for k in kinds):
+            parts += self._role_lists(answer)
         elif kinds == ["compare"]:
             parts += self._compare(answer, width)
         elif kinds == ["path"]:
@@ -281,8 +283,9 @@ class Display:
         if answer.notice:
             parts.append(Text(answer.notice, "class:warning"))
         if answer.suggestions and "choices" not in kinds:
-            parts += [Blank(), Items(answer.suggestions, label="You could ask:",
-                                     style="class:suggestion")]
+            # numbered when a bare number picks one (the engine remembers them)
+            parts += [Blank(), Items(answer.suggestions, label="You could ask:", style="class:suggestion",
+                                     numbered=answer.context.suggestions == answer.suggestions)]
         if explain:
             parts += [Blank(), self.explanation(answer)]
         return Result(tuple(parts), answer=answer)
@@ -312,6 +315,25 @@ class Display:
             parts.append(Items(role.skills, label="Key skills:"))
         if role.tasks:
             parts.append(Items(role.tasks, label="Example tasks:"))
+        return parts
+
+    def _role_lists(self, answer: Answer) -> list[Part]:
+        """A skills or tasks answer: each role's sentence drawn as its lead-in and a list, one
+        item a line (the plain answer says them once, inline)."""
+        paragraphs = answer.text.split("\n\n")
+        if len(paragraphs) != len(answer.blocks):
+            return [Text(answer.text)]
+        parts: list[Part] = []
+        for (kind, data), paragraph in zip(answer.blocks, paragraphs, strict=True):
+            role = self._role(data)
+            items = (role.skills if kind == "skills" else role.tasks) if role and role.in_table else ()
+            if parts:
+                parts.append(Blank())
+            lead, colon, _ = paragraph.partition(":")
+            if items and colon and "\n" not in paragraph:
+                parts.append(Items(tuple(f"{i[:1].upper()}{i[1:]}" for i in items), label=lead + colon))
+            else:
+                parts.append(Text(paragraph))
         return parts
 
     def _role_cards(self, answer: Answer) -> list[Part]:

@@ -51,6 +51,8 @@ class Context:
     pending: str | None = None  # intent waiting for the user to pick a role
     recent: tuple[str, ...] = ()  # roles talked about, latest first ("compare the two")
     pair: tuple[str, ...] = ()  # the last two or more roles asked about together ("the former")
+    # the last answer's suggestions a bare "2" or "yes" picks (none when it listed roles)
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,8 @@ def _ellipsis(reading: Reading, named: tuple[str, ...], context: Context, langua
 
 
 def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, ...],
-                 listed: tuple[str, ...], answer_level: str | None = None) -> Context:
+                 listed: tuple[str, ...], answer_level: str | None = None,
+                 suggestions: tuple[str, ...] = ()) -> Context:
     """The context after answering.
 
     An out-of-scope turn keeps what came before it: an open clarifying question stays open,
@@ -263,16 +266,18 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
     was not understood does not replace the question it followed). An answer naming exactly
     one role makes it the referent of "they"; a question naming none refers on to the roles
     its answer named ("which roles use X?" -> "what level are they?"). `answer_level` is where
-    a path answer arrived ("what comes after X?" -> Y's level), for "and after that?"."""
+    a path answer arrived ("what comes after X?" -> Y's level), for "and after that?".
+    `suggestions` are the answer's pickable suggestions."""
     if resolved.clarify is not None:
         return replace(context, pending=resolved.intent, listed=resolved.clarify or context.listed,
                        intent=resolved.intent, roles=resolved.roles or context.roles,
-                       skills=resolved.skills or context.skills)
+                       skills=resolved.skills or context.skills, suggestions=())
     if resolved.intent == "out_of_scope":
         # keeps the conversation, but a known role it names becomes what "they" refers to
         form = resolved.form or ("out_of_scope" if resolved.own_form else context.intent)
         return replace(context, intent=form, skills=resolved.skills or context.skills,
-                       roles=resolved.roles or context.roles, recent=_remember(context.recent, resolved.roles))
+                       roles=resolved.roles or context.roles, recent=_remember(context.recent, resolved.roles),
+                       suggestions=suggestions)
     if len(answer_roles) == 1 or (answer_roles and not resolved.roles):
         roles = answer_roles
     else:
@@ -281,6 +286,7 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
         roles=roles, skills=resolved.skills or context.skills, level=answer_level or resolved.level,
         intent=resolved.intent, listed=listed or context.listed, pending=None,
         recent=_remember(context.recent, roles), pair=roles if len(roles) >= 2 else context.pair,
+        suggestions=suggestions,
     )
 
 

@@ -111,6 +111,7 @@ def test_narrow_terminal_wraps_words_not_letters(start: Any) -> None:
     start_row = max(i for i, line in enumerate(screen) if line.startswith("mlbot> compare"))
     end_row = max(i for i, line in enumerate(screen) if line.startswith("mlbot>"))
     known = set(re.findall(r"\w+", " ".join([answer.text, *answer.suggestions, "You could ask"])))
+    known |= {str(n) for n in range(1, len(answer.suggestions) + 1)}  # numbered suggestions
     question_rows = -(-len("mlbot> " + question) // 36)
     shown = [line for line in screen[start_row + question_rows:end_row] if line.strip()]
     assert shown, term.screen.dump()
