@@ -54,6 +54,7 @@ class Answer:
     understood: bool = True  # False: out of scope or a clarifying question (exit 1)
     facts: tuple[str, ...] = ()  # the notes' phrases the answer quotes
     notice: str | None = None  # e.g. the question was cut to the length limit
+    picked: str | None = None  # the suggested question a pick ("2", "yes") chose
     explanation: Mapping[str, Any] = field(default_factory=dict, compare=False)
     blocks: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
@@ -122,6 +123,7 @@ class Bot:
         """The answer to `question` after `context`. `conversational` is False where no next
         question can follow (`mlbot ask`): no answer then invites the user to type one."""
         context = context or Context()
+        typed = question
         picked = self.picked_suggestion(question, context)
         if picked is not None:
             # "2", "the second", "yes": the question the last answer suggested
@@ -177,10 +179,12 @@ class Bot:
         notice = f"(Your question was cut to its first {MAX_QUESTION_CHARS} characters.)" if cut else None
         roles = () if resolved.clarify is not None else resolved.roles
         return Answer(
-            question=text, intent=resolved.intent, confidence=confidence, roles=roles,
+            # the question as the user typed it, also when it picked a suggestion ("2")
+            question=text if picked is None else clean_text(typed, MAX_QUESTION_CHARS)[0],
+            intent=resolved.intent, confidence=confidence, roles=roles,
             skills=resolved.skills, level=resolved.level, text=composed.text, sources=composed.sources,
             suggestions=composed.suggestions, context=new_context, understood=composed.understood,
-            facts=composed.facts, notice=notice,
+            facts=composed.facts, notice=notice, picked=picked,
             explanation=self._explain(reading, ranking, resolved, composed), blocks=composed.blocks,
         )
 

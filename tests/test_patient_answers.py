@@ -193,7 +193,7 @@ def test_capitalised_tasks_read_well_inside_a_sentence() -> None:
 def test_a_number_picks_a_suggestion(bot: Bot, pick: str) -> None:
     first, second = chat(bot, "what skills does an nlp engineer need", pick)
     wanted = first.suggestions[1]
-    assert second.question == wanted
+    assert second.picked == wanted and second.question == pick
     assert second.intent == bot.answer(wanted).intent and second.roles == ("nlp_engineer",)
 
 
@@ -201,13 +201,13 @@ def test_yes_takes_a_single_did_you_mean(bot: Bot) -> None:
     first, second = chat(bot, "what math do I need?", "yes")
     meant = [s for s in first.suggestions if s.startswith("Did you mean: ")]
     assert len(meant) == 1
-    assert second.question == meant[0].removeprefix("Did you mean: ")
+    assert second.picked == meant[0].removeprefix("Did you mean: ")
     assert second.intent == "common_skills"
 
 
 def test_yes_without_a_did_you_mean_picks_nothing(bot: Bot) -> None:
     _, second = chat(bot, "what does an nlp engineer do", "yes")
-    assert second.question == "yes"
+    assert second.picked is None and second.question == "yes"
 
 
 def test_a_number_after_a_list_of_roles_picks_a_role(bot: Bot) -> None:
@@ -220,7 +220,10 @@ def test_piped_chat_picks_by_number(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
     first, second = (json.loads(line) for line in out.splitlines())
-    assert second["question"] == first["suggestions"][0]
+    _, asked = run(capsys, ["chat", "--json"], f"what does an nlp engineer do\n{first['suggestions'][0]}\n")
+    direct = json.loads(asked.splitlines()[1])
+    assert second["question"] == "#1"  # what the user typed
+    assert (second["intent"], second["answer"]) == (direct["intent"], direct["answer"])
 
 
 def test_roles_command_then_number_six_picks_item_six(bot: Bot) -> None:
