@@ -13,13 +13,13 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot import cli
 from bot.cli import main
+from bot.records import replace
 from bot.testing import pattern
 from bot.testing.check import Got, check_turn
 from bot.testing.junit import junit_tree
