@@ -163,13 +163,18 @@ def _pip(argv: list[str], what: str) -> None:
 def user_env(install: Install, home: str, cache_home: str) -> dict[str, str]:
     """A clean environment, as a user's shell has it: the venv's bin first on PATH, a home of
     its own, and none of this shell's settings (PYTHONDONTWRITEBYTECODE, MLBOT_*, ...). The
-    mlbot cache lives in `cache_home`: the same directory for warm runs, a new one for cold."""
+    mlbot cache lives in `cache_home`: the same directory for warm runs, a new one for cold.
+    The cache's per-user secret (`$XDG_STATE_HOME/mlbot/cache-key`) lives beside it, in a
+    state directory of the same name: a cold run makes its secret as a user's first run does,
+    and no run ever touches the real user's state directory."""
+    state_home = os.path.join(os.path.dirname(os.path.dirname(cache_home)), "state",
+                              os.path.basename(cache_home))
     env = {
         "PATH": f"{os.path.join(install.prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin",
         "HOME": home,
         "LANG": os.environ.get("LANG") or "C.UTF-8",
         "XDG_CACHE_HOME": cache_home,
-        "XDG_STATE_HOME": os.path.join(home, ".local", "state"),
+        "XDG_STATE_HOME": state_home,
         "XDG_CONFIG_HOME": os.path.join(home, ".config"),
     }
     if "LC_ALL" in os.environ:
@@ -597,6 +602,7 @@ class Bench:
     many: int  # questions fed to `ask -` and `chat --json`
     repeats: int  # runs of each of those
     sizes: list[int]  # roles of the synthetic knowledge bases
+    aliases: int  # aliases of the many-aliases base (0: no such rows)
     prompt: str
     load_budget: float
     seed: int
@@ -799,8 +805,95 @@ def scaling_rows(b: Bench) -> None:
             b.table.add(f"{label}: answers with cache = without", "**NO**", "identical", False)
 
 
+# --- a knowledge base with many aliases -----------------------------------------------------
+
+MANY_ALIASES = 50_000
+ALIASED_SKILLS = 10
+# Typos in every question: the corrector must search the large vocabulary for each.
+TYPO_QUESTIONS = [
+    "what skils does an mlops enginer need", "does a data scientst need statistcs",
+    "whta does a machne learning engineer do", "which rolse use kubernets",
+    "what tols does an nlp engneer use", "does a reserch scientist use pytorh",
+    "wich role uses dokcer and mlfow", "what levle is a chief data scientst",
+    "tell me abuot computr vision engineers", "what skils do all ml rolse need",
+    "how do i becme head of ai", "what comes aftr junior ml enginer",
+    "does a data analsyt need pyhton", "compare a data scientst with an ml enginer",
+    "which rolse are entery level", "i knw opencv and pytroch - which role suits me",
+    "what dose an ai product manger do", "which roles use tensorflw", "do ml jobs ned java",
+    "what is machien lerning",
+]
+
+ALIASES_WORKER = """
+import json, sys, time
+directory, questions = sys.argv[1], json.loads(sys.argv[2])
+from bot.loader import check_knowledge
+start = time.perf_counter()
+knowledge, problems = check_knowledge(directory)
+check_s = time.perf_counter() - start
+errors = [str(p) for p in problems if not p.warning]
+if knowledge is None:
+    raise SystemExit("the knowledge base has errors: " + "; ".join(errors[:3]))
+aliases = sum(len(skill.aliases) for skill in knowledge.facts.skills)
+from bot.engine import Bot
+start = time.perf_counter()
+bot = Bot(knowledge)
+build_s = time.perf_counter() - start
+bot.answer("warm up the lazy imports")  # rapidfuzz on the first typo: once a process
+start = time.perf_counter()
+answers = [bot.answer(q) for q in questions]
+answer_s = time.perf_counter() - start
+print(json.dumps({"check_s": check_s, "build_s": build_s, "answer_s": answer_s, "aliases": aliases,
+                  "warnings": len(problems), "understood": sum(a.understood for a in answers)}))
+"""
+
+
+def make_many_aliases(directory: str, count: int = MANY_ALIASES, skills: int = ALIASED_SKILLS,
+                      seed: int = 11) -> None:
+    """The built-in knowledge base with `count` synthetic aliases spread over its first
+    `skills` skills (skills.yaml rewritten with yaml; the rest copied as they are)."""
+    import yaml  # the development venv's, where the benchmark runs
+
+    shutil.copytree(os.path.join(ROOT, "knowledge"), directory, ignore=shutil.ignore_patterns("__pycache__"))
+    path = os.path.join(directory, "facts", "skills.yaml")
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    taken = {str(a).lower() for s in data["skills"] for a in (s["name"], *s.get("aliases", []))}
+    words = _pseudo_words(count, random.Random(seed), taken)
+    for i, skill in enumerate(data["skills"][:skills]):
+        skill["aliases"] = [*skill.get("aliases", []), *words[i::skills]]
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(data, f, allow_unicode=True, sort_keys=False)
+
+
+def many_aliases_rows(b: Bench) -> None:
+    """The built-in notes with 50,000 aliases: load + validate in a child of the venv, then
+    20 typo-heavy questions answered by one Bot."""
+    if b.aliases <= 0:
+        return
+    label = f"{b.aliases:,} aliases"
+    progress(f"{label}: load + validate, then {len(TYPO_QUESTIONS)} typo-heavy questions")
+    directory = os.path.join(b.tmp, "many-aliases")
+    make_many_aliases(directory, b.aliases)
+    env = b.env("many-aliases")
+    argv = [b.install.python, "-I", "-c", ALIASES_WORKER, directory, json.dumps(TYPO_QUESTIONS)]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {label} worker failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    b.raw["many_aliases"] = result
+    if result["aliases"] < b.aliases:
+        raise RuntimeError(f"the {label} base has only {result['aliases']} aliases")
+    b.table.add(f"{label} (built-in notes, first {ALIASED_SKILLS} skills): load + validate "
+                f"(`check_knowledge`; {result['warnings']:,} warnings)",
+                ms(result["check_s"]), "< 5 s", result["check_s"] < 5)
+    b.table.add(f"{label}: {len(TYPO_QUESTIONS)} typo-heavy questions, one Bot "
+                f"({result['understood']} understood; building it: {ms(result['build_s'])})",
+                ms(result["answer_s"]), "< 1 s total", result["answer_s"] < 1)
+
+
 # The table, in order. A new figure is a new function of a Bench, added here.
-ROWS: list[Callable[[Bench], None]] = [startup_rows, repl_rows, stdin_rows, in_process_rows, scaling_rows]
+ROWS: list[Callable[[Bench], None]] = [startup_rows, repl_rows, stdin_rows, in_process_rows, scaling_rows,
+                                       many_aliases_rows]
 
 
 # --- where a warm `ask` spends its imports ------------------------------------------------
@@ -866,6 +959,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="questions piped to `ask -` and `chat --json` (default %(default)s)")
     p.add_argument("--sizes", help="roles of the synthetic knowledge bases "
                                    "(default 10,100,1000,10000; quick 10,100,1000; 0 for none)")
+    p.add_argument("--aliases", type=int, default=MANY_ALIASES,
+                   help="aliases of the many-aliases knowledge base (default %(default)s; 0 skips it)")
     p.add_argument("--load-budget", type=float, default=60.0,
                    help="seconds a synthetic base may take to load with the loader's warnings pass "
                         "before it is measured without it (default %(default)s)")
@@ -913,7 +1008,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pairs=args.pairs or (15 if quick else 40),
             repl_runs=args.repl_runs if args.repl_runs is not None else (5 if quick else 15),
             rounds=args.rounds or (5 if quick else 20), many=args.many, repeats=1 if quick else 3,
-            sizes=[int(s) for s in sizes.split(",") if int(s) > 0], prompt=args.prompt,
+            sizes=[int(s) for s in sizes.split(",") if int(s) > 0], aliases=args.aliases, prompt=args.prompt,
             load_budget=args.load_budget, seed=args.seed)
         load_start = os.getloadavg()[0]
         for row in ROWS:

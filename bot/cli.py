@@ -30,16 +30,17 @@ try:
 except ValueError:  # imported outside the main thread: no signals here to guard
     _GUARDED = False
 
-import argparse  # noqa: E402 - after the guard above, on purpose
-import errno  # noqa: E402
+import errno  # noqa: E402 - after the guard above, on purpose
 import sys  # noqa: E402
-from collections.abc import Iterator, Sequence  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from typing import TYPE_CHECKING, BinaryIO, TextIO  # noqa: E402
 
-from . import __version__  # noqa: E402
-
+# Only what every command needs is imported here; a command imports the rest itself. Even
+# `typing` (~1.5 ms) is left to the type checker, which reads any `TYPE_CHECKING` as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Any, BinaryIO, TextIO
+
     from .engine import Answer, Bot
     from .understanding.context import Context
 
@@ -59,113 +60,98 @@ class UsageError(Exception):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        try:
-            self.print_usage(sys.stderr)
-            print(f"{self.prog}: error: {message}", file=sys.stderr)
-        except OSError:  # stderr cannot be written: the status still says it
-            pass
-        raise SystemExit(EXIT_USAGE)
-
-
-class _CommandParser(_Parser):
-    """A subcommand's parser. argparse hands a subcommand's unknown options back to the main
-    parser, whose error shows `mlbot`'s usage; `mlbot ask --foo x` should show `ask`'s."""
-
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
-        namespace, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return namespace, extras
-
+# --- the command line -------------------------------------------------------------------
 
 # Options accepted both before and after the subcommand, with their defaults. A subcommand
-# declares them with default=SUPPRESS: otherwise its default would overwrite a value given
-# before the subcommand (`mlbot --knowledge DIR validate` silently used the built-in notes).
-_SHARED_DEFAULTS: dict[str, object] = {
+# declares them with default=SUPPRESS (bot.cli_parser): otherwise its default would overwrite
+# a value given before the subcommand (`mlbot --knowledge DIR validate` silently used the
+# built-in notes).
+SHARED_DEFAULTS: dict[str, object] = {
     "knowledge": None, "debug": False, "json": False, "explain": False, "no_color": False,
 }
 
+# The flags each command takes (besides --knowledge DIR), by their option strings; "" is
+# the options before any command.
+_QUICK_FLAGS: dict[str, dict[str, str]] = {
+    "": {"--debug": "debug", "--json": "json", "--explain": "explain", "--no-color": "no_color"},
+    "chat": {"--debug": "debug", "--json": "json", "--explain": "explain", "--no-color": "no_color"},
+    "ask": {"--debug": "debug", "--json": "json", "--explain": "explain"},
+}
 
-def _path_arg(text: str) -> str:
-    """A file or directory argument: an empty one (`--knowledge ""`, an unset variable in a
-    script) is a usage error, not silently the default or the current directory."""
-    if not text:
-        raise argparse.ArgumentTypeError("must not be empty")
-    return text
+
+class Args:
+    """A parsed command line: the attributes argparse's Namespace would have."""
+
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"Args({self.__dict__!r})"
+
+    if TYPE_CHECKING:  # as typeshed types argparse.Namespace
+        def __getattr__(self, name: str) -> Any: ...
 
 
-def _common(parser: argparse.ArgumentParser, sub: bool = True) -> None:
-    default = argparse.SUPPRESS if sub else None
-    flag_default = argparse.SUPPRESS if sub else False
-    parser.add_argument(
-        "--knowledge", metavar="DIR", default=default, type=_path_arg,
-        help="knowledge base directory (default: $MLBOT_KNOWLEDGE, else the built-in notes)")
-    parser.add_argument("--debug", action="store_true", default=flag_default,
-                        help="show Python tracebacks on errors")
-    if sub:
-        parser.add_argument("--version", action="version", version=f"mlbot {__version__}")
+def quick_args(argv: list[str]) -> Args | None:
+    """The command line of `ask` or `chat` in its plain shapes, read without argparse, or
+    None for anything else, which argparse then reads (bot.cli_parser).
+
+    Plain: the options first (the shared ones before the command, the command's own after
+    it, `--knowledge DIR` or `--knowledge=DIR` with a non-empty DIR that is no option), then,
+    for `ask`, the question's words, none of them starting with "-" (or the question
+    is `-` alone). Anything else (another command, --help, an abbreviation, an option among
+    the words, `--`, a missing value) goes to argparse, which has the final word on it: the
+    result, the usage message and the exit status stay argparse's own. tests/test_cli.py
+    checks that both agree."""
+    values = dict(SHARED_DEFAULTS)
+    command = ""
+    words: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if not arg.startswith("-") or arg == "-":
+            if command == "ask":  # the question: the rest
+                words = argv[i:]
+                if any(w.startswith("-") for w in words) and words != ["-"]:
+                    return None
+                break
+            if command or arg not in ("ask", "chat"):
+                return None
+            command = arg
+        elif arg in _QUICK_FLAGS[command]:
+            values[_QUICK_FLAGS[command][arg]] = True
+        elif arg == "--knowledge" or arg.startswith("--knowledge="):
+            value = arg[len("--knowledge="):] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
+            if not value or (value.startswith("-") and "=" not in arg):
+                return None
+            values["knowledge"] = value
+            i += "=" not in arg
+        else:
+            return None
+        i += 1
+    if command == "ask":
+        if not words:
+            return None
+        values["question"] = words
+    values["command"] = command or "chat"
+    return Args(**values)
+
+
+def parse_args(argv: list[str]) -> Args | argparse.Namespace:
+    """The command line: read quickly when it is a plain `ask` or `chat`, else by argparse."""
+    args = quick_args(argv)
+    if args is not None:
+        return args
+    from .cli_parser import parse_args as full_parse
+
+    return full_parse(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="mlbot",
-        description="Answers questions about the notes of its knowledge base.",
-        epilog="Accepted input, limits and exit codes: docs/input.md")
-    parser.add_argument("--version", action="version", version=f"mlbot {__version__}")
-    _common(parser, sub=False)
-    parser.add_argument("--json", action="store_true", help="(chat) one JSON object per answer")
-    parser.add_argument("--explain", action="store_true", help="(chat) say why after each answer")
-    parser.add_argument("--no-color", action="store_true", help="(chat) no colour")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
-    s = argparse.SUPPRESS
+    """The full argparse parser (bot.cli_parser)."""
+    from .cli_parser import build_parser as full_parser
 
-    chat = sub.add_parser(
-        "chat", help="talk to the bot (a REPL on a terminal; one question per line otherwise)")
-    _common(chat)
-    chat.add_argument("--json", action="store_true", default=s,
-                      help="print one JSON object per answer (JSON Lines)")
-    chat.add_argument("--explain", action="store_true", default=s,
-                      help="after each answer say why (stderr with --json)")
-    chat.add_argument("--no-color", action="store_true", default=s,
-                      help="no colour (also: NO_COLOR, or output not a terminal)")
-
-    ask = sub.add_parser("ask", help="answer one question and exit")
-    _common(ask)
-    ask.add_argument("question", nargs="+",
-                     help="the question (quote it, or give it as several words); "
-                          "- reads one question a line from stdin, each answered on its own")
-    ask.add_argument("--json", action="store_true", default=s,
-                     help="print the answer as one JSON object")
-    ask.add_argument("--explain", action="store_true", default=s,
-                     help="after the answer say why (stderr with --json)")
-
-    test = sub.add_parser("test", help="run canned question test files (YAML)")
-    _common(test)
-    test.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", type=_path_arg,
-                      help="test files, or directories of *.yaml files")
-    test.add_argument("-k", dest="pattern", metavar="PATTERN",
-                      help="only conversations whose name contains PATTERN")
-    test.add_argument("--report", action="store_true",
-                      help="add a per-intent table and the most confused intents")
-    test.add_argument("--junit-xml", metavar="PATH", type=_path_arg, help="also write JUnit XML to PATH")
-    # --json is a plain flag (a PATH after it would be read as a test file), --json-file names a file
-    json_out = test.add_mutually_exclusive_group()
-    json_out.add_argument("--json", dest="json_out", action="store_const", const="-",
-                          help="print machine-readable results on stdout (the report moves to stderr)")
-    json_out.add_argument("--json-file", dest="json_out", metavar="PATH", type=_path_arg,
-                          help="write machine-readable results to PATH")
-    test.add_argument("--record", metavar="QUESTIONS", type=_path_arg,
-                      help="write a test file from the bot's answers to the questions in "
-                           "QUESTIONS (one a line, blank line between conversations)")
-    test.add_argument("-o", "--output", metavar="FILE", type=_path_arg,
-                      help="with --record: where to write (default: stdout)")
-
-    validate = sub.add_parser(
-        "validate", help="check the knowledge base; name file and line of every problem")
-    _common(validate)
-    return parser
+    return full_parser()
 
 
 def load_bot(knowledge_dir: str | None) -> Bot:
@@ -367,7 +353,7 @@ def _from_argv(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
+def cmd_ask(args: Args | argparse.Namespace) -> int:
     bot = load_bot(args.knowledge)
     if args.question == ["-"]:
         # `ask -`: every line of stdin a question of its own, no context between them
@@ -379,7 +365,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK if answer.understood else EXIT_NOT_UNDERSTOOD
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def cmd_chat(args: Args | argparse.Namespace) -> int:
     bot = load_bot(args.knowledge)
     stdin, stdout = sys.stdin, sys.stdout
     interactive = stdin is not None and stdout is not None and stdin.isatty() and stdout.isatty()
@@ -391,7 +377,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return _answer_lines(bot, args, keep_context=True)
 
 
-def _answer_lines(bot: Bot, args: argparse.Namespace, keep_context: bool) -> int:
+def _answer_lines(bot: Bot, args: Args | argparse.Namespace, keep_context: bool) -> int:
     """One answer per line of stdin, in order (piped chat keeps the conversation's context,
     `ask -` answers each line on its own). 2 when a line could not be answered."""
     context = None
@@ -407,6 +393,8 @@ def _answer_lines(bot: Bot, args: argparse.Namespace, keep_context: bool) -> int
             answer = _fallback_answer(line, context)
             status = EXIT_USAGE
         if cut and not answer.notice:
+            from .records import replace
+
             answer = replace(answer, notice=LINE_CUT_NOTICE)
         if keep_context:
             context = answer.context
@@ -417,7 +405,7 @@ def _answer_lines(bot: Bot, args: argparse.Namespace, keep_context: bool) -> int
     return status
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def cmd_validate(args: Args | argparse.Namespace) -> int:
     from .loader import check_knowledge, resolve_dir
 
     directory = resolve_dir(args.knowledge)
@@ -441,7 +429,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_test(args: argparse.Namespace) -> int:
+def cmd_test(args: argparse.Namespace) -> int:  # only argparse reads `test`
     from .testing.runner import run_cli
 
     return run_cli(args)
@@ -457,18 +445,14 @@ def _quiet_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args: argparse.Namespace | None = None
+    args: Args | argparse.Namespace | None = None
     try:
         _sanitize_stdout()
         _setup_streams()
         argv = list(sys.argv[1:] if argv is None else argv)
-        args = build_parser().parse_args(argv)
-        if args.command is None:
-            args.command = "chat"
-        for name, default in _SHARED_DEFAULTS.items():
-            if not hasattr(args, name):
-                setattr(args, name, default)
-        handlers = {"chat": cmd_chat, "ask": cmd_ask, "test": cmd_test, "validate": cmd_validate}
+        args = parse_args(argv)
+        handlers: dict[str, Callable[[Any], int]] = {
+            "chat": cmd_chat, "ask": cmd_ask, "test": cmd_test, "validate": cmd_validate}
         status = handlers[args.command](args)
         sys.stdout.flush()  # a write error must come now, not as Python's exit-time complaint
         return status

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
 
-K = TypeVar("K")
-V = TypeVar("V")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, TypeVar
+
+    K = TypeVar("K")
+    V = TypeVar("V")
+else:  # type variables only matter to the checker: no `typing` import (~1.5 ms) at run time
+    K = V = object
 
 
 class FrozenMap(Mapping[K, V]):

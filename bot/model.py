@@ -4,13 +4,12 @@ to understand questions about them. Built once by `bot.loader`; read-only afterw
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from .mapping import FrozenMap
+from .records import Record, field
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(Record):
     id: str
     name: str
     aliases: tuple[str, ...]
@@ -25,8 +24,7 @@ class Role:
         return self.focus is not None
 
 
-@dataclass(frozen=True)
-class Skill:
+class Skill(Record):
     name: str
     aliases: tuple[str, ...] = ()
     # a name that also names a role: read as the skill only when the words around it
@@ -34,8 +32,7 @@ class Skill:
     also_names_role: bool = False
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(Record):
     id: str
     name: str
     word: str
@@ -43,14 +40,12 @@ class Level:
     roles: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CommonSkill:
+class CommonSkill(Record):
     text: str
     skills: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(Record):
     title: str
     domain_name: str
     domain_aliases: tuple[str, ...]
@@ -71,8 +66,7 @@ class Facts:
         return [level.id for level in self.levels].index(level_id)
 
 
-@dataclass(frozen=True)
-class IntentSpec:
+class IntentSpec(Record):
     id: str
     weights: Mapping[str, float]
     # each group is satisfied when any feature in it is present; all groups must be
@@ -85,8 +79,7 @@ class IntentSpec:
     cues: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(Record):
     stopwords: frozenset[str]
     common_words: frozenset[str]
     rewrites: Mapping[str, str]
@@ -130,8 +123,7 @@ class Answering:
     pick_words: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Language:
+class Language(Record):
     concepts: Mapping[str, tuple[str, ...]]
     intents: Mapping[str, IntentSpec]
     templates: Mapping[str, str]
@@ -146,8 +138,7 @@ class Language:
     answering: Answering = field(default_factory=lambda: Answering())
 
 
-@dataclass(frozen=True)
-class Knowledge:
+class Knowledge(Record):
     facts: Facts
     language: Language
     source: str

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import Record
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Record):
     path: str
     line: int
     message: str

@@ -130,7 +130,7 @@ def run_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env["XDG_CACHE_HOME"] = str(tmp_path / "never-used")  # the bench gives children their own
     return subprocess.run(
         [sys.executable, str(BENCH), "--pairs", "2", "--repl-runs", "1", "--rounds", "1",
-         "--many", "40", "--sizes", "10", "--json", str(tmp_path / "raw.json"),
+         "--many", "40", "--sizes", "10", "--aliases", "500", "--json", str(tmp_path / "raw.json"),
          "--questions", str(tmp_path / "missing.yaml"), *extra],  # missing: the built-in list
         capture_output=True, text=True, env=env, timeout=300, check=False)
 

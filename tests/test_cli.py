@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import __version__
 from bot.cli import (
@@ -21,10 +25,10 @@ from bot.cli import (
     EXIT_USAGE,
     LINE_CUT_NOTICE,
     _read_lines,
-    build_parser,
     load_bot,
     main,
 )
+from bot.cli_parser import build_parser
 from bot.engine import Bot
 from bot.loader import builtin_dir
 
@@ -261,3 +265,69 @@ def test_fd_reader_knows_when_a_whole_line_is_waiting() -> None:
     assert not reader.has_line()  # only a partial line left: flush before waiting
     assert list(lines) == [("thi", False)]
     os.close(r)
+
+
+# --- the quick command-line reader agrees with argparse -----------------------------------
+
+def _full_parse(argv: list[str]) -> dict[str, Any] | str:
+    """What argparse makes of `argv`: its attributes, or "exit N" for help, version, errors."""
+    from bot.cli_parser import parse_args
+
+    try:
+        return vars(parse_args(argv))
+    except SystemExit as exc:
+        return f"exit {exc.code}"
+
+
+QUICK_SHAPES = [
+    ["ask", "hi"], ["ask", "what", "does", "it", "do"], ["ask", "-"], ["ask", ""], ["ask", "--json", "-"],
+    ["--json", "ask", "q"], ["--explain", "--debug", "ask", "--json", "q"], ["--no-color", "ask", "q"],
+    ["--knowledge", "K", "ask", "q"], ["--knowledge=K", "ask", "--knowledge", "L", "q"],
+    ["ask", "--knowledge=K", "q", "w"], ["--knowledge", "ask"], ["--knowledge", "chat", "chat"],
+    [], ["chat"], ["--json"], ["chat", "--json", "--explain", "--no-color", "--debug"],
+    ["--json", "chat", "--knowledge", "K"], ["ask", "ask"], ["ask", "chat", "x"],
+]
+FALLBACK_SHAPES = [
+    ["ask"], ["ask", "--help"], ["-h"], ["--version"], ["ask", "--version"], ["ask", "--no-color", "q"],
+    ["ask", "q", "--json"], ["ask", "-", "x"], ["ask", "x", "-"], ["ask", "--", "-x"], ["ask", "-x"],
+    ["ask", "--js", "q"], ["--knowledge"], ["--knowledge", ""], ["--knowledge="], ["--knowledge", "-x", "ask", "q"],
+    ["ask", "--knowledge"], ["chat", "x"], ["validate"], ["test", "t.yaml"], ["nope"], ["ask", "--json=1", "q"],
+    ["--json", "--", "ask", "q"], ["ask", "-1"],
+]
+
+
+@pytest.mark.parametrize("argv", QUICK_SHAPES)
+def test_plain_ask_and_chat_are_read_without_argparse_as_argparse_reads_them(argv: list[str]) -> None:
+    from bot.cli import quick_args
+
+    quick = quick_args(argv)
+    assert quick is not None, f"{argv} should not need argparse"
+    assert vars(quick) == _full_parse(argv)
+
+
+@pytest.mark.parametrize("argv", FALLBACK_SHAPES)
+def test_everything_else_goes_to_argparse(argv: list[str]) -> None:
+    from bot.cli import quick_args
+
+    assert quick_args(argv) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["ask", "chat", "test", "-", "--", "", "q", "-x", "--json", "--explain",
+                                 "--debug", "--no-color", "--knowledge", "--knowledge=K", "--knowledge=",
+                                 "--help", "--js", "K"]), max_size=6))
+def test_the_quick_reader_never_disagrees_with_argparse(argv: list[str]) -> None:
+    from bot.cli import quick_args
+
+    quick = quick_args(argv)
+    if quick is not None:
+        assert vars(quick) == _full_parse(argv), argv
+
+
+def test_a_plain_ask_builds_no_argparse_parser(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    code = ("import sys; from bot.cli import main; main(['ask', '--json', 'hi']); "
+            "sys.stderr.write(' '.join(m for m in ('argparse', 'shutil') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          check=False, env=env)
+    assert done.stderr == ""

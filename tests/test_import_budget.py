@@ -33,13 +33,16 @@ FORBIDDEN = {
     "spellchecker", "pyspellchecker", "wordfreq", "lemminflect", "inflect", "simplemma",
     "regex", "re2",
     "bot.loader", "bot.yamlsource", "bot.lint", "bot.repl", "bot.testing",
+    # a plain `ask` is read without argparse (bot.cli.quick_args); argparse also imports
+    # shutil and locale
+    "argparse", "bot.cli_parser", "shutil",
 }
 
 # What a warm ask may import. An entry also allows its submodules ("json" allows
 # "json.decoder"), which differ between Python versions.
 ALLOWED = {
     # mlbot's own modules on the ask path: command line, cache, engine, answers
-    "bot", "bot.cli", "bot.cache", "bot.problems", "bot.render", "bot.engine", "bot.answers",
+    "bot", "bot.cli", "bot.cache", "bot.problems", "bot.records", "bot.render", "bot.engine", "bot.answers",
     "bot.model", "bot.mapping", "bot.understanding", "bot.understanding.normalise",
     "bot.understanding.entities", "bot.understanding.intents", "bot.understanding.context",
     # interpreter start-up: `site` imports these in every normal start, `python -c pass` too
@@ -54,9 +57,8 @@ ALLOWED = {
     "pickle", "_pickle", "_compat_pickle", "struct", "_struct", "_blake2",
     # `--json` output
     "json", "_json",
-    # the command line (argparse translates its messages through gettext); the Ctrl-C guard
-    # that keeps a very early interrupt from printing a traceback
-    "argparse", "gettext", "locale", "_locale", "signal", "_signal",
+    # the Ctrl-C guard that keeps a very early interrupt from printing a traceback
+    "signal", "_signal",
 }
 
 # Imported today only for what issue 14 (point 2) is cutting: allowed until that lands,
@@ -67,8 +69,6 @@ PENDING_CUT = {
     # @dataclass at import pulls in inspect, and inspect all the rest
     "dataclasses": {"inspect", "ast", "_ast", "dis", "opcode", "_opcode", "token", "tokenize",
                     "linecache"},
-    # shutil (for the terminal's size) pulls in the compression modules
-    "shutil": {"fnmatch", "zlib", "bz2", "_bz2", "lzma", "_lzma", "_compression"},
 }
 PENDING = set(PENDING_CUT).union(*PENDING_CUT.values())
 

@@ -6,13 +6,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from .. import __version__
-from ..testing.recording import dump_test_file
 from ..understanding.context import Context
 from .display import Blank, Display, Heading, Items, Pairs, Part, Result, Text, message
 from .state import State
@@ -168,6 +164,11 @@ def cmd_save_test(state: State, display: Display, arg: str) -> Result:
     path = Path(os.path.expanduser(arg))
     if path.exists():
         return message(f"{arg} already exists; give another file name.", error=True)
+    # imported here, not before the first prompt: the test writer brings in yaml (~8 ms)
+    from datetime import datetime
+
+    from ..testing.recording import dump_test_file
+
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
     named = [(f"repl session {stamp}" + (f" #{i}" if len(conversations) > 1 else ""), answers)
              for i, answers in enumerate(conversations, 1)]
@@ -221,6 +222,8 @@ def run_command(state: State, display: Display, line: str) -> Result:
             return message(f"{name} could be any of: {names}. Type more of the name.", error=True)
         command = starting[0] if starting else None
     if command is None:
+        from rapidfuzz import fuzz, process  # only for a mistyped command, after the first prompt
+
         guess = process.extractOne(name, list(_BY_NAME), scorer=fuzz.ratio, score_cutoff=60)
         hint = f" Did you mean {guess[0]}?" if guess else ""
         return message(f"Unknown command {name}.{hint} /help lists the commands.", error=True)
