@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 
 from .model import Facts, Knowledge, Level, RefusalKind, Role
+from .records import Record, field, replace
 from .understanding.context import Context, Resolved
 from .understanding.entities import Reading
 from .understanding.normalise import stem
@@ -21,8 +21,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SMALL_TALK_INTENTS = frozenset({"greeting", "thanks", "goodbye", "help", "out_of_scope"})
 
 
-@dataclass(frozen=True)
-class Composed:
+class Composed(Record):
     text: str
     sources: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()

@@ -5,18 +5,23 @@ are thin shells over it; nothing here prints or imports prompt_toolkit."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
 
 from .answers import Composed, Composer
 from .model import Knowledge
 from .problems import KnowledgeError, Problem
+from .records import Record, field, replace
 from .understanding.context import Context, Resolved, next_context, resolve
 from .understanding.entities import PhraseIndex, Reading, known_words, read_question, with_background
 from .understanding.intents import Ranking, compile_intents, rank_intents
 from .understanding.lexicon import build_lexicon
 from .understanding.normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
 from .understanding.reading import Clause, ReadingCues, asking_clauses, split_clauses
+
+TYPE_CHECKING = False  # `typing` costs ~1.5 ms a start; only the type checker needs it
+if TYPE_CHECKING:
+    from typing import Any
+else:
+    Any = object  # the base Mapping[str, Any] of Explanation needs a name at run time
 
 # every {name} the answers fill in; a template naming another is a mistake caught on load
 TEMPLATE_FIELDS = frozenset({
@@ -39,8 +44,7 @@ REQUIRED_TEMPLATES = (
 )
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Record):
     question: str
     intent: str
     confidence: float

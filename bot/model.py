@@ -100,8 +100,7 @@ class Vocabulary(Record):
     possessives: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class RefusalKind:
+class RefusalKind(Record):
     """One kind of question the notes cannot answer: its trigger phrases as written,
     the line that says what is missing, and the follow-up templates that suit it."""
 
@@ -111,8 +110,7 @@ class RefusalKind:
     suggest: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Answering:
+class Answering(Record):
     """answers.yaml: the kinds of refusal, the cues that shape an answer ("both", "but not",
     "enough"), the words that pick a suggestion, and cross-role lines a word points to."""
 

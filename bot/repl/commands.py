@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from ..records import replace
 from ..understanding.context import Context
 from .display import Blank, Display, Heading, Items, Pairs, Part, Result, Text, message
 from .state import State

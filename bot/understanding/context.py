@@ -27,9 +27,8 @@ is too weak to answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from ..model import Language
+from ..records import Record, replace
 from .entities import Reading
 from .intents import Ranking
 
@@ -39,8 +38,7 @@ SKILL_INTENTS = frozenset({"role_has_skill", "roles_for_skill", "common_skills",
 LEVEL_INTENTS = frozenset({"career_level", "career_next"})
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Record):
     """What the conversation is about. Immutable: each answer carries the next one."""
 
     roles: tuple[str, ...] = ()
@@ -55,8 +53,7 @@ class Context:
     suggestions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(Record):
     intent: str
     roles: tuple[str, ...]
     skills: tuple[str, ...]

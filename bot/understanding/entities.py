@@ -8,22 +8,19 @@ shared by several titles never matches a whole role.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 from ..model import Knowledge, Language, Vocabulary
+from ..records import Record, field, replace
 from .normalise import Normaliser, Token, split_words, stem
 
 ROLE, SKILL, LEVEL, DOMAIN, CONCEPT = "role", "skill", "level", "domain", "concept"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record):
     kind: str  # role | skill | level | domain | concept
     key: str  # role id, skill name, level id, concept name ("" for the domain)
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(Record):
     kind: str
     key: str
     start: int  # token span [start, end)
@@ -31,8 +28,7 @@ class Mention:
     words: str  # the words as typed
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(Record):
     """What a question says, before conversation context is applied."""
 
     tokens: tuple[str, ...]

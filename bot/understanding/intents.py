@@ -6,21 +6,19 @@ compared with each other: what matters is the ranking and the margin, not the va
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import exp, tanh
 
 from ..model import IntentSpec, Language
+from ..records import Record
 from .entities import Reading
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Record):
     intent: str
     score: float
 
 
-@dataclass(frozen=True)
-class Ranking:
+class Ranking(Record):
     candidates: tuple[Candidate, ...]  # best first
     confidence: float
     features: tuple[tuple[str, float], ...]
@@ -97,8 +95,7 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
     return f
 
 
-@dataclass(frozen=True)
-class CompiledIntent:
+class CompiledIntent(Record):
     """An IntentSpec as sets and pairs, for scoring without dictionary lookups."""
 
     id: str

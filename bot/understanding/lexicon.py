@@ -17,10 +17,10 @@ lacks them) the lexicon is empty and the corrector falls back to its edit-distan
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..mapping import FrozenMap
+from ..records import Record, field
 
 # a word is corrected only toward vocabulary words of nearly its length and the same first
 # letter; these bound the edits (two for long words), shared with the corrector in normalise.py
@@ -50,8 +50,7 @@ def plural_stems(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class Lexicon:
+class Lexicon(Record):
     # ordinary English words within correcting distance of a vocabulary word: never corrected
     protected: frozenset[str] = frozenset()
     # an inflected form -> the vocabulary word it is a form of ("fitted" -> "fit")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
+from ..records import Record
 from .lexicon import SHORTEST_CORRECTED, SWAPPED_PAIR_LENGTH, Lexicon, max_edits, plural_stems
 
 # Questions are cut to this many characters; the answer says so.
@@ -86,8 +86,7 @@ def split_words(text: str) -> list[str]:
     return _WORD.findall(_APOSTROPHES.sub("", text))
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(Record):
     text: str  # the word used for matching: lower case, rewritten, corrected, its lemma ("fitted" -> "fit")
     typed: str  # the word as the user typed it
     corrected: bool = False

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..model import Vocabulary
+from ..records import Record
 from .normalise import split_words
 
 # how plainly a clause asks: a question mark, a question form, an embedded question, nothing
@@ -31,14 +31,12 @@ _MAY_SPLIT = re.compile(r"[.!?;,:\n–—]|\s-\s")
 _CLAUSE_BREAK = re.compile(r"\s*(?:,|:|\s[-–—]\s|\s—|—\s)\s*")
 
 
-@dataclass(frozen=True)
-class Clause:
+class Clause(Record):
     text: str
     asks: int  # ASKS_MARKED, ASKS_FORM, ASKS_EMBEDDED or STATES
 
 
-@dataclass(frozen=True)
-class ReadingCues:
+class ReadingCues(Record):
     """The words this stage looks at, from the language's vocabulary."""
 
     question_words: frozenset[str]
