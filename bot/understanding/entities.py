@@ -342,6 +342,8 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         if targets is not None:
             if not targets <= index.quiet:  # small talk and neutral words are not content
                 content += 1
+                if not _is_entity(targets) and stem(word) in index.work_words:
+                    work.append(word)  # a cue word that is also work ("build" a chatbot)
             continue
         if word in voc.stopwords or word in voc.pronouns or word in voc.ordinals or word.isdigit():
             continue
