@@ -105,6 +105,7 @@ class PhraseIndex:
         self.vocabulary = language.vocabulary
         self.normaliser = normaliser
         self.phrases: dict[tuple[str, ...], set[Target]] = {}
+        self._targets: dict[Target, Target] = {}
         self.gapped: list[tuple[tuple[str, ...], tuple[str, ...], str]] = []
         self.skill_role: dict[str, str] = {}  # skill that also names a role -> the role id
         for role in facts.roles:
@@ -156,10 +157,13 @@ class PhraseIndex:
         self.small_talk = small_talk_concepts(language)
         self.quiet = frozenset(Target(CONCEPT, c) for c in (*self.small_talk, *self.neutral))
         self.first_person = "first_person"
+        self._targets.clear()  # only needed while building
 
     def _add(self, phrase: str, target: Target) -> None:
         tokens = self.normaliser.phrase_tokens(phrase)
         if tokens:
+            # one object per distinct target: the cached engine unpickles far fewer of them
+            target = self._targets.setdefault(target, target)
             self.phrases.setdefault(tokens, set()).add(target)
 
     def words(self) -> set[str]:

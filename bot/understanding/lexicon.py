@@ -17,7 +17,7 @@ lacks them) the lexicon is empty and the corrector falls back to its edit-distan
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..mapping import FrozenMap
 from ..records import Record, field
@@ -51,13 +51,19 @@ def plural_stems(word: str) -> tuple[str, ...]:
 
 
 class Lexicon(Record):
-    # ordinary English words within correcting distance of a vocabulary word: never corrected
-    protected: frozenset[str] = frozenset()
+    # ordinary English words within correcting distance of a vocabulary word, or that read as two
+    # run together, one a line: never rewritten. Kept as one string, read into a set only by a
+    # process that meets a word to correct: the cached engine loads faster (most never do)
+    protected_words: str = ""
     # an inflected form -> the vocabulary word it is a form of ("fitted" -> "fit")
     lemmas: Mapping[str, str] = field(default_factory=FrozenMap)
     # how common each vocabulary word is in English (0: not an English word), for choosing
     # between equally close corrections
     frequency: Mapping[str, int] = field(default_factory=FrozenMap)
+
+    @cached_property
+    def protected(self) -> frozenset[str]:
+        return frozenset(self.protected_words.split("\n")) if self.protected_words else frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +89,7 @@ def build_lexicon(vocabulary: Iterable[str], grammar_words: frozenset[str]) -> L
         return Lexicon()
     vocabulary = frozenset(vocabulary)
     return Lexicon(
-        protected=_protected(vocabulary) | _run_together(vocabulary),
+        protected_words="\n".join(sorted(_protected(vocabulary) | _run_together(vocabulary))),
         lemmas=FrozenMap(_inflections(vocabulary, lemma_of, grammar_words)),
         frequency=FrozenMap({w: frequency.get(w, 0) for w in vocabulary if w.isalpha()}),
     )
