@@ -825,9 +825,12 @@ class Composer:
         they cover, and follow-ups about the conversation so far."""
         context = context or Context()
         kind, values, roles = self.refusal(r, reading, context)
-        lines = [fill(kind.line, values), self.say("out_of_scope", covers=self.facts.covers)]
+        lines = [fill(kind.line, values)]
+        if not context.told_scope:
+            # what the notes cover is said once a conversation, not after every refusal
+            lines.append(self.say("out_of_scope", covers=self.facts.covers))
         suggestions = self.follow_ups(kind, roles, r.skills or context.skills)
-        if conversational and "out_of_scope_hint" in self.t:
+        if conversational and not context.told_scope and "out_of_scope_hint" in self.t:
             lines.append(self.say("out_of_scope_hint"))
         return Composed(" ".join(line for line in lines if line), (), suggestions, understood=False)
 

@@ -299,3 +299,15 @@ def test_validate_names_the_overlays_file_and_line(tmp_path: Path, capsys: pytes
     problem = next(line for line in err.splitlines() if message in line)
     path, line = problem.split(":")[:2]
     assert path == str(kb / "language" / name) and int(line) >= 1
+
+
+def test_what_the_notes_cover_is_said_once_a_conversation(bot: Bot) -> None:
+    first, second = chat(bot, "how much do they earn?", "which companies are hiring?")
+    covers = bot.knowledge.facts.covers
+    assert covers in first.text and covers not in second.text
+    assert second.text  # the refusal's own line is still there
+
+
+def test_a_question_word_and_a_word_of_its_own_is_not_a_fragment(bot: Bot) -> None:
+    _, second = chat(bot, "does a computer vision engineer use opencv?", "what mean CNN")
+    assert second.intent == "roles_for_skill"

@@ -51,6 +51,8 @@ class Context(Record):
     pair: tuple[str, ...] = ()  # the last two or more roles asked about together ("the former")
     # the last answer's suggestions a bare "2" or "yes" picks (none when it listed roles)
     suggestions: tuple[str, ...] = ()
+    # a refusal has said what the notes cover: later ones give just their own line
+    told_scope: bool = False
 
 
 class Resolved(Record):
@@ -274,7 +276,7 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
         form = resolved.form or ("out_of_scope" if resolved.own_form else context.intent)
         return replace(context, intent=form, skills=resolved.skills or context.skills,
                        roles=resolved.roles or context.roles, recent=_remember(context.recent, resolved.roles),
-                       suggestions=suggestions)
+                       suggestions=suggestions, told_scope=True)
     if len(answer_roles) == 1 or (answer_roles and not resolved.roles):
         roles = answer_roles
     else:
@@ -283,7 +285,7 @@ def next_context(context: Context, resolved: Resolved, answer_roles: tuple[str, 
         roles=roles, skills=resolved.skills or context.skills, level=answer_level or resolved.level,
         intent=resolved.intent, listed=listed or context.listed, pending=None,
         recent=_remember(context.recent, roles), pair=roles if len(roles) >= 2 else context.pair,
-        suggestions=suggestions,
+        suggestions=suggestions, told_scope=context.told_scope,
     )
 
 

@@ -391,7 +391,7 @@ def _opens_a_question(words: tuple[str, ...], covered: list[set[Target] | None],
     # more than names follows: "does <role>?" is a fragment, "can one person be <x> and <y>?" is not
     rest = [j for j in range(k + 1, len(words))
             if words[j] not in voc.determiners and words[j] not in voc.fillers and not _is_entity(covered[j])]
-    return len(rest) >= 2
+    return len(rest) >= 1
 
 
 def _names_follow(words: tuple[str, ...], covered: list[set[Target] | None], k: int,
