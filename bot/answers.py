@@ -817,7 +817,11 @@ class Composer:
 
     def help(self, r: Resolved, reading: Reading) -> Composed:
         examples = "\n".join(f"- {e}" for e in self._examples(0))
-        return Composed(self.say("help", title=self.facts.title, examples=examples), (), self._examples(3))
+        text = self.say("help", title=self.facts.title, examples=examples)
+        if "about_bot" in reading.concepts and "about_bot" in self.t:
+            # "are you a person?", "who made you?": say what the bot is before what it can do
+            text = self.say("about_bot", title=self.facts.title) + "\n" + text
+        return Composed(text, (), self._examples(3))
 
     def out_of_scope(self, r: Resolved, reading: Reading, context: Context | None = None,
                      conversational: bool = True) -> Composed:
@@ -916,10 +920,11 @@ class Composer:
             shared = words & set(name.split())
             spelling = fuzz.token_sort_ratio(phrase, name, processor=utils.default_process)
             score = 100 * len(shared - heads) + 10 * len(shared & heads) + spelling / 10
-            if shared or score >= 5:
-                scored.append((score, role.id))
+            scored.append((score, role.id, bool(shared) or score >= 5))
         scored.sort(key=lambda x: -x[0])
-        return [rid for _, rid in scored[:limit]]
+        close = [rid for _, rid, near in scored if near]
+        # nothing close at all: still the nearest by spelling, never an empty list
+        return (close or [rid for _, rid, _ in scored])[:limit]
 
     def clarify(self, r: Resolved) -> Composed:
         assert r.clarify is not None

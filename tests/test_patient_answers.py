@@ -311,3 +311,9 @@ def test_what_the_notes_cover_is_said_once_a_conversation(bot: Bot) -> None:
 def test_a_question_word_and_a_word_of_its_own_is_not_a_fragment(bot: Bot) -> None:
     _, second = chat(bot, "does a computer vision engineer use opencv?", "what mean CNN")
     assert second.intent == "roles_for_skill"
+
+
+def test_a_question_about_the_bot_says_what_it_is(bot: Bot) -> None:
+    answer = bot.answer("are you a real person?")
+    assert answer.intent == "help" and "not a person" in answer.text
+    assert "not a person" not in bot.answer("what can you do?").text
