@@ -195,3 +195,28 @@ def test_echoed_words_are_cleaned_in_the_explanation(bot: Bot) -> None:
     explanation = render_explanation(answer)
     assert not unsafe(explanation)
     assert "data engineer" in explanation.replace("  ", " ")
+
+
+# every digit and number of Unicode, alone and where a pick is read ("the <n> one"): a crash
+# class once hid here ("❽".isdigit() is true, int("❽") raises)
+NUMBERS = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) in ("Nd", "Nl", "No")]
+
+
+def test_every_unicode_digit_and_number_gets_an_answer(bot: Bot) -> None:
+    assert len(NUMBERS) > 1000
+    listed = bot.answer("what jobs are there in machine learning?").context
+    for ch in NUMBERS:
+        for question in (ch, f"what does the {ch} one do", f"number {ch}", f"{ch}{ch}"):
+            check_answer(bot.answer(question, listed), question)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conversation=st.lists(st.lists(st.one_of(st.characters(categories=("Nd", "Nl", "No")),
+                                                  st.sampled_from(["the", "number", " ", "one", "#", "do"])),
+                                        max_size=8).map("".join), min_size=1, max_size=3))
+def test_numbers_of_any_script_in_any_place(bot: Bot, conversation: list[str]) -> None:
+    context: Context | None = bot.answer("list the roles").context
+    for question in conversation:
+        answer = bot.answer(question, context)
+        check_answer(answer, question)
+        context = answer.context

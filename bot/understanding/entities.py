@@ -333,7 +333,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         # "the second one", "number 3", "2": a pick; "a second opinion" is not
         picking = k == 0 or words[k - 1] in voc.pick_words or len(words) <= 2
         if covered[k] is None and picking and (word in voc.ordinals or word.isdigit()):
-            ordinal = voc.ordinals.get(word) or (int(word) if word.isdigit() and len(word) < 4 else None)
+            # only ASCII digits are a number to pick by: "❽".isdigit() is true, int("❽") fails
+            ordinal = voc.ordinals.get(word) or (int(word) if word.isascii() and word.isdigit() and len(word) < 4
+                                                 else None)
             if ordinal is not None:
                 pair_pick = word in voc.pair_ordinals
                 break
