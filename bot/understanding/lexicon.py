@@ -1,11 +1,12 @@
-"""Stage 1b, built once per knowledge base: what an English lexicon says about the words near
-the vocabulary.
+"""Stage 1b, built once per knowledge base: what an English lexicon says about words.
 
 Two well-kept word lists decide what the typo corrector may touch and how words inflect:
 
 - pyspellchecker's English frequency list (and simplemma's English forms) say which words are
-  ordinary English. An English word is never "corrected" into a vocabulary word: "march" is not
-  a typo of "match", nor "bank" of "rank".
+  ordinary English. An English word is never "corrected" into a vocabulary word ("march" is not
+  a typo of "match", nor "bank" of "rank") nor split into two ("nothing" is not "no thing").
+  The list is kept in the engine as plain text by first letter, so checking a word costs a set
+  lookup, and building the lexicon does not grow with the vocabulary.
 - simplemma's English lemma table gives the inflected forms of every vocabulary word, so that
   "fits", "fitted", "suiting" and "needing" match the phrases written with "fit", "suit", "need".
 
@@ -51,10 +52,10 @@ def plural_stems(word: str) -> tuple[str, ...]:
 
 
 class Lexicon(Record):
-    # ordinary English words within correcting distance of a vocabulary word, or that read as two
-    # run together, one a line: never rewritten. Kept as one string, read into a set only by a
-    # process that meets a word to correct: the cached engine loads faster (most never do)
-    protected_words: str = ""
+    # ordinary English words of four letters or more, one a line, by first letter: a word among
+    # them is never rewritten. Read into a set only for the letters of words a process meets
+    # that need correcting: the cached engine loads fast, and most questions never need it
+    english_by_letter: Mapping[str, str] = field(default_factory=FrozenMap)
     # an inflected form -> the vocabulary word it is a form of ("fitted" -> "fit")
     lemmas: Mapping[str, str] = field(default_factory=FrozenMap)
     # how common each vocabulary word is in English (0: not an English word), for choosing
@@ -62,8 +63,18 @@ class Lexicon(Record):
     frequency: Mapping[str, int] = field(default_factory=FrozenMap)
 
     @cached_property
-    def protected(self) -> frozenset[str]:
-        return frozenset(self.protected_words.split("\n")) if self.protected_words else frozenset()
+    def _sets(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    def is_english(self, word: str) -> bool:
+        """Whether `word` (lower case) is an ordinary English word."""
+        if not word:
+            return False
+        found = self._sets.get(word[0])
+        if found is None:
+            text = self.english_by_letter.get(word[0], "")
+            found = self._sets[word[0]] = frozenset(text.split("\n")) if text else frozenset()
+        return word in found
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +100,7 @@ def build_lexicon(vocabulary: Iterable[str], grammar_words: frozenset[str]) -> L
         return Lexicon()
     vocabulary = frozenset(vocabulary)
     return Lexicon(
-        protected_words="\n".join(sorted(_protected(vocabulary) | _run_together(vocabulary))),
+        english_by_letter=_english_by_letter(),
         lemmas=FrozenMap(_inflections(vocabulary, lemma_of, grammar_words)),
         frequency=FrozenMap({w: frequency.get(w, 0) for w in vocabulary if w.isalpha()}),
     )
@@ -115,70 +126,12 @@ def _inflections(vocabulary: frozenset[str], lemma_of: Mapping[str, str],
 
 
 @lru_cache(maxsize=1)
-def _english_sorted() -> tuple[str, ...]:
+def _english_by_letter() -> FrozenMap[str, str]:
+    """Ordinary English words (four letters or more) by first letter, one a line. The same for
+    every vocabulary: built once a process."""
     frequency, lemma_of = _english()
-    return tuple(sorted(w for w in frequency.keys() | lemma_of.keys()
-                        if w.isalpha() and frequency.get(w, ORDINARY) >= ORDINARY))
-
-
-def _run_together(vocabulary: frozenset[str]) -> frozenset[str]:
-    """Ordinary English words that read as two vocabulary words run together ("nothing" is
-    not "no thing"): the corrector must not split them. Found by prefix, vocabulary word by
-    vocabulary word, so the cost follows the vocabulary."""
-    from bisect import bisect_left
-
-    english = _english_sorted()
-    _, lemma_of = _english()
-
-    def known(rest: str) -> bool:  # as the normaliser folds it
-        return (rest in vocabulary or lemma_of.get(rest) in vocabulary
-                or any(s in vocabulary for s in plural_stems(rest)))
-
-    out: set[str] = set()
-    for left in vocabulary:
-        if len(left) < 2 or not left.isalpha():
-            continue
-        i = bisect_left(english, left)
-        while i < len(english) and english[i].startswith(left):
-            word = english[i]
-            if word not in vocabulary and known(word[len(left):]):
-                out.add(word)
-            i += 1
-    return frozenset(out)
-
-
-@lru_cache(maxsize=1)
-def _english_buckets() -> dict[tuple[str, int], list[str]]:
-    """Ordinary English words by (first letter, length), the corrector's candidate buckets."""
-    frequency, lemma_of = _english()
-    buckets: dict[tuple[str, int], list[str]] = {}
+    by_letter: dict[str, list[str]] = {}
     for word in frequency.keys() | lemma_of.keys():
         if len(word) >= SHORTEST_CORRECTED and word.isalpha() and frequency.get(word, ORDINARY) >= ORDINARY:
-            buckets.setdefault((word[0], len(word)), []).append(word)
-    return buckets
-
-
-def _protected(vocabulary: frozenset[str]) -> frozenset[str]:
-    """English words (not in the vocabulary) that the corrector would otherwise bend into a
-    vocabulary word: the same first letter, a length within the edit bound, and few enough
-    edits. Compared bucket by bucket (first letter, length), so the cost grows with the
-    vocabulary, not with its square."""
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA, Indel
-
-    buckets = _english_buckets()
-    protected: set[str] = set()
-    for target in vocabulary:
-        if not target.isalpha() or len(target) < SHORTEST_CORRECTED:
-            continue
-        for length in range(len(target) - 2, len(target) + 3):
-            edits = max_edits(length)
-            words = buckets.get((target[0], length)) if abs(length - len(target)) <= edits else None
-            if words:
-                found = process.extract(target, words, scorer=OSA.distance, score_cutoff=edits, limit=None)
-                protected.update(word for word, _, _ in found)
-                if length >= SWAPPED_PAIR_LENGTH:
-                    # the corrector's rule for two letters swapped for others (normalise.py)
-                    found = process.extract(target, words, scorer=Indel.distance, score_cutoff=2, limit=None)
-                    protected.update(word for word, _, _ in found if word[:2] == target[:2])
-    return frozenset(protected - vocabulary)
+            by_letter.setdefault(word[0], []).append(word)
+    return FrozenMap({letter: "\n".join(sorted(words)) for letter, words in by_letter.items()})

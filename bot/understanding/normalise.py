@@ -159,7 +159,7 @@ class Normaliser:
         if word in self._corrections:
             return self._corrections[word]
         best: str | None = None
-        if len(word) >= SHORTEST_CORRECTED and word.isalpha() and word not in self.lexicon.protected:
+        if len(word) >= SHORTEST_CORRECTED and word.isalpha() and not self.lexicon.is_english(word):
             best = self._nearest(word)
         if len(self._corrections) < 50_000:
             self._corrections[word] = best
@@ -168,7 +168,7 @@ class Normaliser:
     def _split(self, word: str) -> tuple[str, str] | None:
         """Two vocabulary words run together ("whatdoes"), longest first half first. Only for
         words that are neither known nor ordinary English."""
-        if len(word) < 5 or word in self.lexicon.protected:
+        if len(word) < 5 or self.lexicon.is_english(word):
             return None
         for cut in range(len(word) - 2, 1, -1):
             left, right = word[:cut], word[cut:]
