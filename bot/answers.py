@@ -107,6 +107,10 @@ class Composer:
                                for w in re.findall(r"[^\W_]+", text))
             for role in self.facts.roles
         }
+        # one-word phrases of the language's concepts ("build" is a task cue): as evidence for a
+        # recommendation such a word weighs half a word that only the roles use ("chatbot")
+        self._cue_stems = frozenset(stem(p.lower()) for phrases in self.k.language.concepts.values()
+                                    for p in phrases if p.isalpha())
         self._role_values: dict[str, dict[str, object]] = {}
         # per level its roles' names joined, per skill its roles: once, not per question
         # (a level of a large base has thousands of roles)
@@ -541,8 +545,9 @@ class Composer:
                 continue
             matched = [s for s in r.skills if s in role.skills]
             role_stems = self._role_stems[role.id]
-            liked = sorted(interest[s] for s in interest.keys() & role_stems)
-            score = 2 * len(matched) + len(liked)
+            liked_stems = interest.keys() & role_stems
+            liked = sorted(interest[s] for s in liked_stems)
+            score = 2 * len(matched) + sum(0.5 if s in self._cue_stems else 1.0 for s in liked_stems)
             if score:
                 scored.append((score, role, matched, liked))
         scored.sort(key=lambda x: -x[0])
