@@ -327,8 +327,13 @@ class Composer:
                             role_b=with_article(self.role(r.roles[1]).name))
             composed = replace(composed, text=composed.text + "\n" + line)
         if len(r.roles) > 2:
+            # each further role's focus and level, so that all the roles asked about are compared
+            also = [self.say("role_compare_also", role=role.name,
+                             focus=role.focus or self.say("no_focus", **self.role_values(role.id)),
+                             level=self.role_values(role.id)["level"] or "not placed in the path")
+                    for role in (self.role(rid) for rid in r.roles[2:])] if "role_compare_also" in self.t else []
             rest = self.say("role_compare_more", roles=join(self.names(r.roles[2:])), role=self.role(r.roles[0]).name)
-            return replace(composed, text=composed.text + "\n" + rest, suggestions=tuple(
+            return replace(composed, text="\n".join([composed.text, *also, rest]), suggestions=tuple(
                 self.say("ask_compare", a_role=with_article(self.role(r.roles[0]).name),
                          an_other=with_article(self.role(other).name)) for other in r.roles[2:]) + composed.suggestions)
         return composed
