@@ -130,3 +130,9 @@ def test_explain_shows_the_asking_clause_and_the_deciding_rule(bot):
     assert 'decided: role_overview by the rule "best intent"' in text
     follow_up = bot.answer("and a data scientist?", answer.context)
     assert "ellipsis" in render_explanation(follow_up)
+
+
+def test_who_in_mid_sentence_is_relative_not_a_question(bot):
+    assert "which_roles_hint" not in bot.read("a role for someone who knows docker")[2].concepts
+    assert "which_roles_hint" in bot.read("and who uses docker?")[2].concepts
+    assert ask(bot, "which role suits someone who loves Docker and Kubernetes?").intent == "recommend_role"

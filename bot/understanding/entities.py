@@ -63,6 +63,8 @@ ABOUT_THE_ASKER = frozenset({"first_person", "recommend", "which_roles", "which_
 OFF_TOPIC = frozenset({"off_topic"})
 # concepts of a question asking for a role: "them" there is what the role would work on
 ASKS_FOR_A_ROLE = ABOUT_THE_ASKER - {"first_person"}
+# "who" asks for a person only where a clause opens with it; elsewhere it is relative
+RELATIVE = "which_roles_hint"
 
 
 def with_background(asking: Reading, background: Reading, asking_text: str) -> Reading:
@@ -362,6 +364,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         if stem(word) not in index.notes_words:
             unexplained.append(typed[k])
 
+    if RELATIVE in concepts and not _opens_with(words, out_mentions, voc, RELATIVE):
+        # "someone who knows <skill>": a relative pronoun, not a question for a person
+        concepts.discard(RELATIVE)
     return Reading(
         tokens=words, roles=tuple(roles), skills=tuple(skills), level=levels[0] if levels else None,
         levels=tuple(levels), domain=domain,
@@ -377,6 +382,14 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
         work_words=tuple(work),
         corrections=tuple((t.typed, t.text) for t in tokens if t.corrected),
     )
+
+
+def _opens_with(words: tuple[str, ...], mentions: list[Mention], voc: Vocabulary, concept: str) -> bool:
+    """The question opens (after fillers) with a mention of `concept`."""
+    k = 0
+    while k < len(words) and words[k] in voc.fillers:
+        k += 1
+    return any(m.start == k and m.key == concept for m in mentions)
 
 
 def _opens_a_question(words: tuple[str, ...], covered: list[set[Target] | None], voc: Vocabulary) -> bool:
