@@ -385,11 +385,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
 
 
 def _opens_with(words: tuple[str, ...], mentions: list[Mention], voc: Vocabulary, concept: str) -> bool:
-    """The question opens (after fillers) with a mention of `concept`."""
-    k = 0
-    while k < len(words) and words[k] in voc.fillers:
-        k += 1
-    return any(m.start == k and m.key == concept for m in mentions)
+    """A mention of `concept` opens the question or a part of it: first, or after a filler or a
+    conjunction ("... and who uses it?")."""
+    return any(m.key == concept and (m.start == 0 or words[m.start - 1] in voc.fillers) for m in mentions)
 
 
 def _opens_a_question(words: tuple[str, ...], covered: list[set[Target] | None], voc: Vocabulary) -> bool:
