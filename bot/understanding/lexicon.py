@@ -18,7 +18,7 @@ lacks them) the lexicon is empty and the corrector falls back to its edit-distan
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from ..mapping import FrozenMap
 from ..records import Record, field
@@ -53,8 +53,7 @@ def plural_stems(word: str) -> tuple[str, ...]:
 
 class Lexicon(Record):
     # ordinary English words of four letters or more, one a line, by first letter: a word among
-    # them is never rewritten. Read into a set only for the letters of words a process meets
-    # that need correcting: the cached engine loads fast, and most questions never need it
+    # them is never rewritten. Plain text: the cached engine loads it as fast as a file read
     english_by_letter: Mapping[str, str] = field(default_factory=FrozenMap)
     # an inflected form -> the vocabulary word it is a form of ("fitted" -> "fit")
     lemmas: Mapping[str, str] = field(default_factory=FrozenMap)
@@ -62,19 +61,11 @@ class Lexicon(Record):
     # between equally close corrections
     frequency: Mapping[str, int] = field(default_factory=FrozenMap)
 
-    @cached_property
-    def _sets(self) -> dict[str, frozenset[str]]:
-        return {}
-
     def is_english(self, word: str) -> bool:
-        """Whether `word` (lower case) is an ordinary English word."""
-        if not word:
-            return False
-        found = self._sets.get(word[0])
-        if found is None:
-            text = self.english_by_letter.get(word[0], "")
-            found = self._sets[word[0]] = frozenset(text.split("\n")) if text else frozenset()
-        return word in found
+        """Whether `word` (lower case) is an ordinary English word: a substring search of its
+        letter's list (tens of microseconds, and the corrector remembers each word's answer),
+        never a set built at start-up."""
+        return bool(word) and f"\n{word}\n" in self.english_by_letter.get(word[0], "")
 
 
 @lru_cache(maxsize=1)
@@ -134,4 +125,5 @@ def _english_by_letter() -> FrozenMap[str, str]:
     for word in frequency.keys() | lemma_of.keys():
         if len(word) >= SHORTEST_CORRECTED and word.isalpha() and frequency.get(word, ORDINARY) >= ORDINARY:
             by_letter.setdefault(word[0], []).append(word)
-    return FrozenMap({letter: "\n".join(sorted(words)) for letter, words in by_letter.items()})
+    # each list starts and ends with a newline, so that "\n<word>\n" finds whole words only
+    return FrozenMap({letter: "\n" + "\n".join(sorted(words)) + "\n" for letter, words in by_letter.items()})
