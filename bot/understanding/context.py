@@ -207,7 +207,7 @@ def resolve(reading: Reading, ranking: Ranking, context: Context, language: Lang
         # "which of them are <level>?" asks for the level's roles
         return Resolved(intent, (), skills, level, levels=reading.levels, rule="a level, not a role")
     # after a question about a level, "what comes after that?" is about the level too; after
-    # one about a role's level ("is that an entry level job?") "that" is the role
+    # one about a role's level ("is that a <level> job?") "that" is the role
     if intent in LEVEL_INTENTS and context.level and (not reading.pronoun or (context.intent in LEVEL_INTENTS
                                                                            and len(context.roles) != 1)):
         return Resolved(intent, (), skills, context.level, rule="the level of the conversation")
