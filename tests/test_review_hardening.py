@@ -1,0 +1,51 @@
+"""Findings N2-N11 of the hostile review after issue 15 (/work/reviews/hostile.md): bounds
+on what someone else's test file or knowledge base can make mlbot compute, and outputs that
+must not hang or pass line separators."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.testing import pattern
+from bot.testing.spec import Known, parse_text
+
+KNOWN = Known(intents=("greeting",), roles=(), levels=(), skills=())
+
+
+def one_turn_file(turn: str) -> str:
+    return f"conversations:\n  - name: c\n    turns:\n      - ask: hello\n        {turn}\n"
+
+
+# --- N2: compiling a pattern is bounded --------------------------------------------------
+
+@pytest.mark.parametrize("bad, why", [
+    # each of these compiles in a fraction of a second but is over a limit; the review's
+    # (?:x{3000}){3000} (2.4 GB) is refused by the same rules before regex sees it
+    ("(?:x{3000}){3000}", "repeat count too big: 3,000 (at most 1,000"),
+    ("x{1001}", "repeat count too big: 1,001"),
+    ("(?:x{400}){400}", "expand it to more than 100,000"),
+    ("(?:(?:x{50}){50}){50}", "expand it to more than 100,000"),
+    ("(?:a|b{1000}){200}", "expand it to more than 100,000"),
+    ("x" * 5001, "5,001 characters long (at most 5,000)"),
+    ("a{" + "9" * 5000 + "}", "characters long"),
+    ("a{" + "9" * 4000 + "}", "repeat count too big: a number of over 8 digits"),
+])
+def test_a_pattern_that_would_expand_too_much_is_a_file_line_problem(bad: str, why: str) -> None:
+    started = time.monotonic()
+    test_file, problems = parse_text(one_turn_file(f"answer_matches: '{bad}'"), "t.yaml", KNOWN)
+    assert time.monotonic() - started < 5
+    assert test_file is None
+    (problem,) = [str(p) for p in problems]
+    assert problem.startswith("t.yaml:5: answer_matches of turn 1 of conversation 'c' is not a valid "
+                              "regular expression: ") and why in problem, problem
+
+
+@pytest.mark.parametrize("good", [
+    r"\b(no|not)\b", "(?:x{300}){300}", "x{1000}", ".{0,1000}", r"[{]{5}", r"\p{L}{3}",
+    "a{1000,}", "(?:ab){1000}", "x" * 5000, "a{e<=1}", "(?#{99999}) comment",
+])
+def test_ordinary_patterns_are_within_the_limits(good: str) -> None:
+    pattern.check_size(good)
+    pattern.compile_pattern(good)
