@@ -5,11 +5,13 @@ must not hang or pass line separators."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.testing import pattern
 from bot.testing.spec import Known, parse_text
+from bot.yamlsource import YamlError
 
 KNOWN = Known(intents=("greeting",), roles=(), levels=(), skills=())
 
@@ -49,3 +51,36 @@ def test_a_pattern_that_would_expand_too_much_is_a_file_line_problem(bad: str, w
 def test_ordinary_patterns_are_within_the_limits(good: str) -> None:
     pattern.check_size(good)
     pattern.compile_pattern(good)
+
+
+# --- N3: aliases are bounded in characters, not only in values --------------------------
+
+def test_a_large_scalar_aliased_many_times_is_a_line_problem(tmp_path: Path) -> None:
+    from test_cache_security import must_finish
+    from test_knowledge_errors import copy_knowledge
+
+    from bot.loader import check_knowledge
+
+    kb = copy_knowledge(tmp_path)
+    answers = kb / "language" / "answers.yaml"
+    big = " ".join(f"wo{i}rd" for i in range(2000))  # one 20 KB scalar, aliased 1,000 times:
+    text = (f"refusals:\n  salary:\n    phrases:\n      - &s \"{big}\"\n"  # 20 MB of text
+            + "      - *s\n" * 1000)
+    answers.write_text(text, encoding="utf-8")
+    with must_finish(20):
+        knowledge, problems = check_knowledge(kb)
+    assert knowledge is None
+    shown = [str(p) for p in problems]
+    assert f"{answers}:4: aliases expand this to more than 1,000,000 characters of text beyond " \
+           "those written out; write the values out or use fewer aliases" in shown, shown
+
+
+def test_aliases_of_modest_text_still_work() -> None:
+    from bot.yamlsource import MAX_ALIAS_CHARS, parse_yaml
+
+    text = "x" * 1000
+    doc = parse_yaml(f"a: &a '{text}'\nb: [{', '.join(['*a'] * (MAX_ALIAS_CHARS // 1000))}]\n", "ok.yaml")
+    assert len(doc["b"]) == MAX_ALIAS_CHARS // 1000
+    with pytest.raises(YamlError) as info:
+        parse_yaml(f"a: &a '{text}'\nb: [{', '.join(['*a'] * (MAX_ALIAS_CHARS // 1000 + 2))}]\n", "bad.yaml")
+    assert info.value.line == 2 and "characters of text" in info.value.message
