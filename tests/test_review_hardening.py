@@ -84,3 +84,54 @@ def test_aliases_of_modest_text_still_work() -> None:
     with pytest.raises(YamlError) as info:
         parse_yaml(f"a: &a '{text}'\nb: [{', '.join(['*a'] * (MAX_ALIAS_CHARS // 1000 + 2))}]\n", "bad.yaml")
     assert info.value.line == 2 and "characters of text" in info.value.message
+
+
+# --- N4: rewrite values are a few words ---------------------------------------------------
+
+@pytest.mark.parametrize("value, why", [
+    (" ".join(["data engineer sql"] * 10000), "179,999 characters long (at most 60"),
+    ("a b c d e f", "6 words long (at most 5"),
+    ("x" * 61, "61 characters long (at most 60"),
+])
+@pytest.mark.parametrize("where", ["knowledge base", "overlay"])
+def test_a_long_rewrite_value_is_a_line_problem(tmp_path: Path, value: str, why: str, where: str) -> None:
+    import shutil
+
+    from test_knowledge_errors import copy_knowledge
+
+    from bot.loader import builtin_dir, check_knowledge
+
+    if where == "overlay":
+        kb = tmp_path / "kb"
+        shutil.copytree(builtin_dir() / "facts", kb / "facts")
+        (kb / "language").mkdir()
+        vocabulary = kb / "language" / "vocabulary.yaml"
+        vocabulary.write_text(f'rewrites:\n  pls: please\n  zq: "{value}"\n', encoding="utf-8")
+        line = 3
+    else:
+        kb = copy_knowledge(tmp_path)
+        vocabulary = kb / "language" / "vocabulary.yaml"
+        text = vocabulary.read_text(encoding="utf-8")
+        vocabulary.write_text(text.replace("rewrites: {", f'rewrites: {{\n  zq: "{value}",\n  ', 1),
+                              encoding="utf-8")
+        line = text.count("\n", 0, text.index("rewrites: {")) + 2
+    knowledge, problems = check_knowledge(kb)
+    assert knowledge is None
+    shown = [str(p) for p in problems if not p.warning]
+    assert len(shown) == 1 and shown[0].startswith(f"{vocabulary}:{line}: 'rewrites': the value of 'zq' is ") \
+        and why in shown[0], shown
+
+
+def test_rewrite_values_of_a_few_words_are_fine(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.loader import builtin_dir, check_knowledge
+
+    kb = tmp_path / "kb"
+    shutil.copytree(builtin_dir() / "facts", kb / "facts")
+    (kb / "language").mkdir()
+    (kb / "language" / "vocabulary.yaml").write_text(
+        'rewrites:\n  zq: "what do data engineers do"\n  q5: "' + "y" * 60 + '"\n', encoding="utf-8")
+    knowledge, problems = check_knowledge(kb)
+    assert knowledge is not None, [str(p) for p in problems]
+    assert knowledge.language.vocabulary.rewrites["zq"] == "what do data engineers do"
