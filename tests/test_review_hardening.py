@@ -13,6 +13,8 @@ from bot.testing import pattern
 from bot.testing.spec import Known, parse_text
 from bot.yamlsource import YamlError
 
+pytest_plugins = ["pytester"]
+
 KNOWN = Known(intents=("greeting",), roles=(), levels=(), skills=())
 
 
@@ -135,3 +137,47 @@ def test_rewrite_values_of_a_few_words_are_fine(tmp_path: Path) -> None:
     knowledge, problems = check_knowledge(kb)
     assert knowledge is not None, [str(p) for p in problems]
     assert knowledge.language.vocabulary.rewrites["zq"] == "what do data engineers do"
+
+
+# --- N5: the patterns of one test file share a time budget --------------------------------
+
+CATASTROPHIC = r"^(.|..)*$[a-z]"  # backtracks without end on any answer of a few dozen characters
+
+
+def slow_file(turns: int) -> str:
+    return "conversations:\n  - name: c0\n    turns:\n" + (
+        f"      - {{ask: hi, answer_matches: '{CATASTROPHIC}'}}\n" * turns)
+
+
+def test_the_patterns_of_a_file_share_a_time_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    monkeypatch.setattr(pattern, "MATCH_SECONDS", 0.2)
+    monkeypatch.setattr(pattern, "FILE_SECONDS", 0.5)
+    test_file = tmp_path / "slow.chat.yaml"
+    test_file.write_text(slow_file(40), encoding="utf-8")  # 40 × 0.2 s = 8 s without a budget
+    started = time.monotonic()
+    status = main(["test", str(test_file)])
+    took = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert status == 1
+    assert took < 4, took
+    assert out.count("ran out of time (") == 3  # 0.2 + 0.2 + 0.1 s, then the budget is spent
+    assert f"answer_matches not checked at {test_file}:7: the patterns of this file used up its " \
+           "time budget (0.5 s in all)" in out
+    assert out.count("answer_matches not checked at") == 37
+
+
+def test_the_pytest_plugin_shares_the_budget_across_a_files_conversations(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makefile(".chat.yaml", slow="conversations:\n" + "".join(
+        f"  - name: c{i}\n    turns:\n      - {{ask: hi, answer_matches: '{CATASTROPHIC}'}}\n"
+        for i in range(30)))
+    monkeypatch.setattr(pattern, "MATCH_SECONDS", 0.2)
+    monkeypatch.setattr(pattern, "FILE_SECONDS", 0.5)
+    started = time.monotonic()
+    result = pytester.runpytest("-q")
+    assert time.monotonic() - started < 30
+    result.assert_outcomes(failed=30)
+    assert "used up its time budget" in result.stdout.str()

@@ -28,6 +28,7 @@ import re
 from typing import Any
 
 MATCH_SECONDS = 1.0  # per answer; documented in docs/canned-tests.md
+FILE_SECONDS = 10.0  # all the pattern matching of one test file; documented there too
 MAX_PATTERN_CHARS = 5_000
 MAX_REPEAT = 1_000
 MAX_EXPANDED = 100_000
@@ -149,12 +150,43 @@ def compile_pattern(pattern: str) -> Any:
         raise ValueError(why) from None
 
 
-def search(pattern: str, text: str, seconds: float | None = None) -> bool:
-    """Whether `pattern` is found in `text`; PatternTimeout when that takes over `seconds`."""
+class Budget:
+    """The time left for the patterns of one test file (`FILE_SECONDS` in all): one slow
+    pattern per answer is bounded by MATCH_SECONDS, a thousand of them by this."""
+
+    def __init__(self, path: str, seconds: float | None = None) -> None:
+        self.path = path
+        self.seconds = FILE_SECONDS if seconds is None else seconds
+        self.spent = 0.0
+
+    @property
+    def left(self) -> float:
+        return self.seconds - self.spent
+
+
+def search(pattern: str, text: str, seconds: float | None = None, budget: Budget | None = None,
+           line: int = 0) -> bool:
+    """Whether `pattern` is found in `text`; PatternTimeout when that takes over `seconds`,
+    or when `budget` (the test file's, charged with the time taken) is spent; `line` is the
+    turn's line, for that message."""
+    import time
+
     limit = MATCH_SECONDS if seconds is None else seconds
+    compiled = compile_pattern(pattern)
+    if budget is not None:
+        if budget.left <= 0:
+            raise PatternTimeout(
+                f"answer_matches not checked at {budget.path}:{line}: the patterns of this "
+                f"file used up its time budget ({budget.seconds:g} s in all); simplify the slow "
+                "ones (the turns that ran out of time)")
+        limit = min(limit, budget.left)
+    started = time.perf_counter()
     try:
-        return compile_pattern(pattern).search(text, timeout=limit) is not None
+        return compiled.search(text, timeout=limit) is not None
     except TimeoutError:
         raise PatternTimeout(f"answer_matches ran out of time ({limit:g} s) on this answer; "
                              "simplify the pattern (a repeat inside a repeat, like (.+)+, "
                              "can backtrack without end)") from None
+    finally:
+        if budget is not None:
+            budget.spent += time.perf_counter() - started

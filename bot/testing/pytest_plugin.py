@@ -91,8 +91,12 @@ class ChatFile(pytest.File):
             raise self.CollectError(
                 "invalid canned test file:\n" + "\n".join(str(p) for p in problems)
             )
+        from .pattern import Budget
+
+        budget = Budget(shown)  # the file's pattern time, shared by its conversations
         for conversation in test_file.conversations:
-            yield ChatItem.from_parent(self, name=conversation.name, conversation=conversation)
+            yield ChatItem.from_parent(self, name=conversation.name, conversation=conversation,
+                                       budget=budget)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -103,15 +107,16 @@ def _relative(path: Path, root: Path) -> str:
 
 
 class ChatItem(pytest.Item):
-    def __init__(self, *, conversation: Conversation, **kwargs: Any) -> None:
+    def __init__(self, *, conversation: Conversation, budget: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.conversation = conversation
+        self.budget = budget
 
     def runtest(self) -> None:
         from .check import run_conversation
 
         bot: Bot = _bot(self.config)
-        result = run_conversation(bot, self.conversation)
+        result = run_conversation(bot, self.conversation, self.budget)
         if not result.passed:
             raise ConversationFailed(result)
 

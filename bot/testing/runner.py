@@ -74,9 +74,13 @@ def select(conversations: Sequence[Conversation], pattern: str | None) -> list[C
 def run_all(
     bot: Bot, conversations: Sequence[Conversation], out: TextIO
 ) -> list[ConversationResult]:
+    from .pattern import Budget
+
     results = []
+    budgets: dict[str, Budget] = {}  # one per test file, shared by its conversations
     for conversation in conversations:
-        result = run_conversation(bot, conversation)
+        budget = budgets.setdefault(conversation.path, Budget(conversation.path))
+        result = run_conversation(bot, conversation, budget)
         _write(out, conversation_line(result))
         if not result.passed:
             _write(out, failure_report(result))
