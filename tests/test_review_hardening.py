@@ -181,3 +181,31 @@ def test_the_pytest_plugin_shares_the_budget_across_a_files_conversations(
     assert time.monotonic() - started < 30
     result.assert_outcomes(failed=30)
     assert "used up its time budget" in result.stdout.str()
+
+
+# --- N7: a report named at a FIFO is refused, not a hang -----------------------------------
+
+@pytest.mark.parametrize("option", ["--junit-xml", "--json-file"])
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_report_at_a_fifo_or_directory_is_refused_at_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, kind: str) -> None:
+    import os
+
+    from test_cache_security import must_finish
+
+    from bot.cli import main
+
+    test_file = tmp_path / "a.chat.yaml"
+    test_file.write_text(one_turn_file("intent: greeting"), encoding="utf-8")
+    target = tmp_path / ("rep.xml" if option == "--junit-xml" else "rep.json")
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    with must_finish(20):
+        status = main(["test", option, str(target), str(test_file)])
+    out, err = capsys.readouterr()
+    assert status == 2
+    shown = "a FIFO" if kind == "fifo" else "a directory"
+    assert err.strip() == f"mlbot test: {option} {target} is not a regular file ({shown}); name a file"
+    assert "PASS" not in out  # refused before anything runs
