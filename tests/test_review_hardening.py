@@ -209,3 +209,25 @@ def test_a_report_at_a_fifo_or_directory_is_refused_at_once(
     shown = "a FIFO" if kind == "fifo" else "a directory"
     assert err.strip() == f"mlbot test: {option} {target} is not a regular file ({shown}); name a file"
     assert "PASS" not in out  # refused before anything runs
+
+
+# --- N8: the pytest plugin escapes conversation names ---------------------------------------
+
+def test_the_pytest_plugin_escapes_control_characters_in_names(pytester: pytest.Pytester) -> None:
+    name = "evil \x1b]0;PWNED\x07 \x1b[2J \x9b31m \u202e end"
+    pytester.makefile(".chat.yaml", evil=(
+        "conversations:\n"
+        f"  - name: {json_string(name)}\n"
+        "    turns:\n      - ask: hello\n        intent: role_skills\n"))
+    result = pytester.runpytest("-v", "-rf")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in out, repr(raw)
+    assert r"evil \x1b]0;PWNED\x07 \x1b[2J \x9b31m \u202e end" in out  # readable, as ls -b shows it
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
