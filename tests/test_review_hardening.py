@@ -231,3 +231,24 @@ def json_string(text: str) -> str:
     import json
 
     return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
+
+
+# --- N10: --help and --version whose output is lost are errors ------------------------------
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["test", "--help"]])
+@pytest.mark.parametrize("redirect, reason", [
+    (">/dev/full", "No space left on device"), (">&-", "standard output is closed"),
+])
+def test_help_and_version_that_cannot_be_written_exit_2(args: list[str], redirect: str, reason: str) -> None:
+    from test_hostile_cli2 import process
+
+    done = process(args, redirect)
+    assert done.returncode == 2
+    assert done.stderr == f"mlbot: cannot write standard output: {reason}\n"
+
+
+def test_help_and_version_still_exit_0() -> None:
+    from test_hostile_cli2 import process
+
+    done = process(["--version"])
+    assert done.returncode == 0 and done.stdout.startswith("mlbot ") and done.stderr == ""
