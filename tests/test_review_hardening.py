@@ -252,3 +252,20 @@ def test_help_and_version_still_exit_0() -> None:
 
     done = process(["--version"])
     assert done.returncode == 0 and done.stdout.startswith("mlbot ") and done.stderr == ""
+
+
+# --- N12: test --record splits question lines at \n only ------------------------------------
+
+def test_record_splits_questions_at_newlines_only() -> None:
+    from bot.testing.recording import read_questions
+
+    text = ("what does an nlp engineer\u2028really do\r\n"
+            "what skills\x85do they need\n"
+            "\n"
+            "hi\x0bthere\x0cyou\x1cand\x1d\x1eme\n"
+            "# a comment\n"
+            "last line")
+    assert read_questions(text) == [
+        ["what does an nlp engineer\u2028really do", "what skills\x85do they need"],
+        ["hi\x0bthere\x0cyou\x1cand\x1d\x1eme", "last line"],
+    ]
