@@ -269,3 +269,34 @@ def test_record_splits_questions_at_newlines_only() -> None:
         ["what does an nlp engineer\u2028really do", "what skills\x85do they need"],
         ["hi\x0bthere\x0cyou\x1cand\x1d\x1eme", "last line"],
     ]
+
+
+# --- N11: plain output has no Unicode line separators --------------------------------------
+
+def test_plain_output_makes_unicode_line_separators_spaces() -> None:
+    from bot.render import safe
+
+    text = "first\u2028second\u2029third\x85fourth\nnext line"
+    shown = safe(text)
+    assert shown.splitlines() == shown.split("\n") == ["first second third fourth", "next line"]
+    for ch in "\u2028\u2029\x85":
+        assert ch not in shown
+
+
+def test_a_fact_with_line_separators_prints_as_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_knowledge_errors import copy_knowledge
+
+    from bot.cli import main
+
+    kb = copy_knowledge(tmp_path)
+    roles = kb / "facts" / "roles.yaml"
+    text = roles.read_text(encoding="utf-8")
+    # YAML reads a raw U+2028 as a line break: \L and \P are its escapes in double quotes
+    old = "focus: Manage ML pipelines and production systems"
+    assert old in text
+    roles.write_text(text.replace(old, 'focus: "Manage\\LML\\Ppipelines\\Nand production systems"', 1),
+                     encoding="utf-8")
+    main(["--knowledge", str(kb), "ask", "what does an mlops engineer do"])
+    out = capsys.readouterr().out
+    assert "Manage ML pipelines and production systems" in out
+    assert out.splitlines() == out.split("\n")[:-1]
