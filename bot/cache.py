@@ -46,12 +46,11 @@ from __future__ import annotations
 
 import os
 import pickle
-import stat
 import sys
 import time
 
 from . import __version__
-from .safeio import open_regular, read_fd, read_regular
+from .safeio import open_private_dir, open_regular, private, read_fd, read_regular
 
 TYPE_CHECKING = False  # no `typing` at run time (~1.5 ms of a warm start): the checker's only
 if TYPE_CHECKING:
@@ -198,34 +197,18 @@ def cache_key(root: str) -> str | None:
 
 def _ours(st: os.stat_result) -> bool:
     """Owned by the user and writable by nobody else."""
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+    return private(st)
 
 
 def _open_private_dir(path: str) -> int | None:
     """A descriptor of the directory `path` (created 0700 when missing), or None when it
     is not safe to use: not a directory (a symlink in its place included), not the user's,
-    or writable by group or others. Nothing is changed in a directory that is refused."""
-    flags = os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC
+    or writable by group or others (`bot.safeio.open_private_dir`). Nothing is changed in
+    a directory that is refused."""
     try:
-        try:
-            fd = os.open(path, flags)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            try:
-                os.mkdir(path, 0o700)
-            except FileExistsError:  # another mlbot made it meanwhile: checked below
-                pass
-            fd = os.open(path, flags)
+        return open_private_dir(path)
     except OSError:
         return None
-    try:
-        st = os.fstat(fd)
-    except OSError:
-        st = None
-    if st is None or not stat.S_ISDIR(st.st_mode) or not _ours(st):
-        os.close(fd)
-        return None
-    return fd
 
 
 def _create_temp(dir_fd: int, data: bytes) -> str:

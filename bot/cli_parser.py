@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from . import __version__
 
 EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse's own ignores OSError, so `mlbot --help >/dev/full` exited 0 with the help
+        # lost: write and flush here, and let `bot.cli.main` report a failure (exit 2)
+        if message:
+            stream = file or sys.stderr
+            stream.write(message)
+            stream.flush()
+
     def error(self, message: str) -> None:  # type: ignore[override]
         try:
             self.print_usage(sys.stderr)

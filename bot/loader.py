@@ -730,6 +730,10 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
             if value is None:
                 c.add(path, line_of(raw, k), f"{key!r}: the value of {k!r} must be {wanted}, got {_kind(v)}")
                 continue
+            too_long = _rewrite_too_long(value) if key == "rewrites" else None
+            if too_long:
+                c.add(path, line_of(raw, k), f"{key!r}: the value of {_shown(k)} is {too_long}")
+                continue
             out[k.lower()] = value
         return out
 
@@ -748,6 +752,28 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
 
 def _rewrite(value: Any) -> str | None:
     return value.lower() if isinstance(value, str) else None
+
+
+# A rewrite replaces one word of every question, after the question is cut to its length
+# limit: a long value would multiply every question (10,000 words per "zq"). The built-in
+# values are at most 3 words and 10 characters.
+MAX_REWRITE_WORDS = 5
+MAX_REWRITE_CHARS = 60
+
+
+def _rewrite_too_long(value: str) -> str | None:
+    """Why the rewrite value `value` is too long, or None."""
+    if len(value) > MAX_REWRITE_CHARS:
+        return f"{len(value):,} characters long (at most {MAX_REWRITE_CHARS}: a rewrite is a few words)"
+    words = len(value.split())
+    if words > MAX_REWRITE_WORDS:
+        return f"{words:,} words long (at most {MAX_REWRITE_WORDS}: a rewrite is a few words)"
+    return None
+
+
+def _shown(word: str) -> str:
+    """`word` for a message: repr, cut to 40 characters."""
+    return repr(word) if len(word) <= 40 else repr(word[:37] + "...")
 
 
 def _ordinal(value: Any) -> int | None:

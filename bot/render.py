@@ -19,9 +19,17 @@ if TYPE_CHECKING:
     from .engine import Answer
 
 
+# Characters that `str.splitlines()` (and some terminals and editors) take for a line end but
+# `clean_line` keeps (U+2028 and U+2029 are separators, not controls): a space in plain
+# output, so one line of the notes stays one line. U+0085 (a C1 control) is removed by
+# `clean_line` already; it is listed so that the rule does not depend on that.
+_LINE_BREAKS = str.maketrans({"\u2028": " ", "\u2029": " ", "\x85": " "})
+
+
 def safe(text: str) -> str:
-    """Text with every control character except newline removed, line by line."""
-    return "\n".join(clean_line(line) for line in text.split("\n"))
+    """Text with every control character except newline removed, line by line, and the
+    Unicode line and paragraph separators made spaces."""
+    return "\n".join(clean_line(line) for line in text.translate(_LINE_BREAKS).split("\n"))
 
 
 def render_text(answer: Answer) -> str:

@@ -24,10 +24,48 @@ import stat
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+              | getattr(os, "O_CLOEXEC", 0))
 
 
 class UnsafeFileError(OSError):
     """A file that exists but is not read: not a regular file, or too large."""
+
+
+def private(st: os.stat_result) -> bool:
+    """Owned by the user and writable by nobody else (ssh's StrictModes, git's
+    safe.directory)."""
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def open_private_dir(path: str) -> int:
+    """A descriptor of the directory `path` (created 0700 when missing, its missing parents
+    too), which must be a real directory (a symlink in its place is refused), owned by the
+    user and not writable by group or others; else `UnsafeFileError` (or the OSError of
+    the open) saying why. Nothing is changed in a directory that is refused. Use the
+    descriptor (dir_fd=) for everything inside it: the directory checked is then the one
+    used, even if a parent directory is writable by someone else."""
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:  # another mlbot made it meanwhile: checked below
+            pass
+        fd = os.open(path, _DIR_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISDIR(st.st_mode):
+            raise UnsafeFileError(errno.ENOTDIR, "not a directory")
+        if st.st_uid != os.getuid():
+            raise UnsafeFileError(errno.EPERM, "its directory belongs to another user")
+        if st.st_mode & 0o022:
+            raise UnsafeFileError(errno.EPERM, "its directory is writable by group or others")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def open_regular(path: str | os.PathLike[str], flags: int = 0, dir_fd: int | None = None) -> int:

@@ -7,8 +7,10 @@ or item. Only the safe loader is used: YAML tags never construct objects.
 The files may come from someone else (a shared knowledge base, a test file in a pull
 request), so reading them is bounded: a file must be a regular file of at most
 `bot.safeio.MAX_FILE_BYTES`, and aliases (`*name`) may not make the document bigger than
-its own text by more than `MAX_ALIAS_NODES` nodes. Nine levels of `[*a, *a, ...]` in a
-10 KB file would otherwise stand for billions of values ("billion laughs").
+its own text by more than `MAX_ALIAS_NODES` nodes, nor by more than `MAX_ALIAS_CHARS`
+characters of scalars. Nine levels of `[*a, *a, ...]` in a 10 KB file would otherwise stand
+for billions of values ("billion laughs"), and one 100 KB scalar aliased 9,000 times for
+900 MB of text.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from .safeio import read_regular
 # Nodes that aliases may add to a document, beyond the nodes written out in it. Anchors and
 # aliases have legitimate small uses; a thousand-fold expansion has none.
 MAX_ALIAS_NODES = 10_000
+# Characters of scalars that aliases may add, beyond those written out: a scalar reached
+# through N aliases counts N more times. (The built-in notes use no aliases at all.)
+MAX_ALIAS_CHARS = 1_000_000
 
 try:  # the C parser is several times faster when pyyaml was built with libyaml
     _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -72,13 +77,16 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _check_alias_expansion(root: yaml.Node) -> None:
-    """Refuse a node graph whose aliases stand for more than `MAX_ALIAS_NODES` extra nodes.
+    """Refuse a node graph whose aliases stand for more than `MAX_ALIAS_NODES` extra nodes
+    or more than `MAX_ALIAS_CHARS` extra characters of scalars.
 
     Each distinct node is visited once, without recursion, and given the number of nodes
-    it expands to. The error points at the first (innermost) collection over the limit:
-    the line where the expansion happens. An alias to a collection it is inside (a cycle)
-    counts once here; the constructor then refuses it as a recursive node."""
-    sizes: dict[int, int] = {}  # finished nodes
+    and of scalar characters it expands to. The error points at the first (innermost)
+    collection over a limit: the line where the expansion happens. An alias to a collection
+    it is inside (a cycle) counts once here; the constructor then refuses it as a recursive
+    node."""
+    sizes: dict[int, tuple[int, int]] = {}  # finished nodes: (nodes, characters)
+    written_chars = 0  # characters of the distinct scalars seen so far
     on_path: set[int] = set()
     stack = [(root, iter(_children(root)))]
     on_path.add(id(root))
@@ -89,20 +97,30 @@ def _check_alias_expansion(root: yaml.Node) -> None:
             if id(child) in sizes or id(child) in on_path:
                 continue
             if isinstance(child, yaml.ScalarNode):
-                sizes[id(child)] = 1
+                chars = len(child.value)
+                sizes[id(child)] = (1, chars)
+                written_chars += chars
             else:
                 on_path.add(id(child))
                 stack.append((child, iter(_children(child))))
             continue
         stack.pop()
         on_path.discard(id(node))
-        size = 1 + sum(sizes.get(id(c), 1) for c in _children(node))
-        sizes[id(node)] = size
+        parts = [sizes.get(id(c), (1, 0)) for c in _children(node)]
+        size = 1 + sum(p[0] for p in parts)
+        chars = sum(p[1] for p in parts)
+        sizes[id(node)] = (size, chars)
         if size > len(sizes) + MAX_ALIAS_NODES:
             raise yaml.constructor.ConstructorError(
                 None, None,
                 f"aliases expand this to more than {MAX_ALIAS_NODES:,} values beyond those "
                 "written out; write the values out or use fewer aliases", node.start_mark)
+        if chars > written_chars + MAX_ALIAS_CHARS:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"aliases expand this to more than {MAX_ALIAS_CHARS:,} characters of text "
+                "beyond those written out; write the values out or use fewer aliases",
+                node.start_mark)
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> MarkedDict:

@@ -4,10 +4,16 @@ The file lives in $XDG_STATE_HOME/mlbot/history (default ~/.local/state/mlbot/hi
 When it cannot be read or written (read-only home, a directory in its place, disk full) the
 REPL warns once and keeps the history in memory for the rest of the session.
 
-The questions typed are private: the file is created 0600 (its directory
-0700), and an existing file of the user's that others can read is made private. It is only
-used when it is a regular file: a FIFO, a device or a directory in its place is refused
-without blocking (`bot.safeio`), and a file over `bot.safeio.MAX_FILE_BYTES` is not read.
+The questions typed are private, and the file is never a way to write elsewhere:
+  - its directory is used only when it passes the cache's rules (`bot.safeio.open_private_dir`:
+    a real directory, not a symlink, owned by the user, not writable by group or others;
+    created 0700). It is opened once, and the file is opened relative to that descriptor;
+  - the file is opened with O_NOFOLLOW | O_NONBLOCK: a symlink in its place is refused (never
+    followed, never chmod-ed), and so is a FIFO, without blocking; it must be a regular file
+    owned by the user;
+  - it is created 0600, and an existing file of the user's that others can read is made 0600;
+  - a file over `bot.safeio.MAX_FILE_BYTES` is not read.
+Whatever fails, the REPL says so once and keeps this session's history in memory.
 """
 
 from __future__ import annotations
@@ -21,9 +27,14 @@ from pathlib import Path
 
 from prompt_toolkit.history import FileHistory
 
-from ..safeio import UnsafeFileError, read_regular
+from ..safeio import UnsafeFileError, open_private_dir, open_regular, read_fd
 
-_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_APPEND = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+           | getattr(os, "O_CLOEXEC", 0))
+# Without O_NOFOLLOW, descriptor-relative opens or user ids (Windows) the file cannot be
+# checked: the history then stays in memory.
+_SUPPORTED = bool(_NOFOLLOW) and hasattr(os, "getuid") and os.open in os.supports_dir_fd
 
 
 def history_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -44,7 +55,19 @@ class SafeHistory(FileHistory):
         self.usable = True
         self.warnings: list[str] = []  # drained and shown by the REPL between prompts
         self._warned = False
+        self._dir_fd: int | None = None
         self._check()
+
+    def close(self) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except OSError:
+            pass
 
     def _fail(self, action: str, error: OSError) -> None:
         self.usable = False
@@ -57,37 +80,57 @@ class SafeHistory(FileHistory):
     def _check(self) -> None:
         # Open for append now, so a broken setup is reported once at start, not mid-typing.
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not _SUPPORTED:
+                raise UnsafeFileError(errno.ENOTSUP, "its ownership cannot be checked here")
+            self._dir_fd = open_private_dir(str(self.path.parent))
             os.close(self._open_for_append())
         except OSError as error:
             self._fail("write", error)
 
     def _open_for_append(self) -> int:
-        """A descriptor to append to the history file: created 0600; O_NONBLOCK so that a
-        FIFO fails at once (ENXIO) instead of waiting for a reader; refused unless it is a
-        regular file."""
+        """A descriptor to append to the history file, relative to the checked directory:
+        created 0600; O_NOFOLLOW so that a symlink is refused (ELOOP), never followed;
+        O_NONBLOCK so that a FIFO fails at once (ENXIO) instead of waiting for a reader;
+        refused unless it is a regular file of the user's."""
+        if self._dir_fd is None:
+            raise UnsafeFileError(errno.EBADF, "no checked directory")
         try:
-            fd = os.open(self.path, _APPEND, 0o600)
+            fd = os.open(self.path.name, _APPEND, 0o600, dir_fd=self._dir_fd)
         except OSError as error:
             if error.errno == errno.ENXIO:  # a FIFO nobody reads
                 raise UnsafeFileError(errno.EINVAL, "not a regular file") from None
+            if error.errno == errno.ELOOP:
+                raise UnsafeFileError(errno.ELOOP, "a symbolic link, not followed") from None
             raise
         try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise UnsafeFileError(errno.EINVAL, "not a regular file")
-            if st.st_mode & 0o077 and st.st_uid == os.getuid():
+            self._check_file(fd)
+            if os.fstat(fd).st_mode & 0o077:
                 os.fchmod(fd, 0o600)  # an older mlbot created it 0644
         except BaseException:
             os.close(fd)
             raise
         return fd
 
+    @staticmethod
+    def _check_file(fd: int) -> None:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFileError(errno.EINVAL, "not a regular file")
+        if st.st_uid != os.getuid():
+            raise UnsafeFileError(errno.EPERM, "it belongs to another user")
+
     def load_history_strings(self) -> Iterable[str]:
         if not self.usable:
             return []  # never read a file that failed the check (a FIFO would block)
         try:
-            data = read_regular(self.path)
+            if self._dir_fd is None:
+                raise UnsafeFileError(errno.EBADF, "no checked directory")
+            fd = open_regular(self.path.name, _NOFOLLOW, dir_fd=self._dir_fd)
+            try:
+                self._check_file(fd)
+                data = read_fd(fd)
+            finally:
+                os.close(fd)
         except FileNotFoundError:
             return []
         except OSError as error:

@@ -14,6 +14,7 @@ from .spec import Conversation, Turn
 
 if TYPE_CHECKING:
     from ..engine import Answer, Bot
+    from .pattern import Budget
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,18 @@ def _ids(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(values) + "]"
 
 
-def _pattern_failures(pattern: str, text: str) -> list[str]:
+def _pattern_failures(pattern: str, text: str, budget: Budget | None = None, line: int = 0) -> list[str]:
     from .pattern import PatternTimeout, search
 
     try:
-        return [] if search(pattern, text) else [f"answer does not match /{pattern}/"]
+        return [] if search(pattern, text, budget=budget, line=line) else [f"answer does not match /{pattern}/"]
     except PatternTimeout as exc:
         return [str(exc)]
 
 
-def check_turn(turn: Turn, got: Got) -> tuple[str, ...]:
-    """Every expectation of `turn` that `got` does not meet, said plainly."""
+def check_turn(turn: Turn, got: Got, budget: Budget | None = None) -> tuple[str, ...]:
+    """Every expectation of `turn` that `got` does not meet, said plainly. `budget`: the
+    pattern time left for the turn's test file (`bot.testing.pattern.Budget`)."""
     why: list[str] = []
     if turn.intent is not None and got.intent != turn.intent:
         why.append(f"intent: expected {turn.intent}, got {got.intent}")
@@ -124,7 +126,7 @@ def check_turn(turn: Turn, got: Got) -> tuple[str, ...]:
     if forbidden:
         why.append("answer has forbidden text: " + ", ".join(repr(s) for s in forbidden))
     if turn.answer_matches is not None:
-        why += _pattern_failures(turn.answer_matches, got.text)
+        why += _pattern_failures(turn.answer_matches, got.text, budget, turn.line)
     if turn.min_confidence is not None and got.confidence < turn.min_confidence:
         why.append(
             f"confidence {got.confidence:.2f} is below min_confidence {turn.min_confidence:g}"
@@ -132,8 +134,15 @@ def check_turn(turn: Turn, got: Got) -> tuple[str, ...]:
     return tuple(why)
 
 
-def run_conversation(bot: Bot, conversation: Conversation) -> ConversationResult:
-    """Ask each turn in order, from a fresh context, passing each answer's context on."""
+def run_conversation(bot: Bot, conversation: Conversation,
+                     budget: Budget | None = None) -> ConversationResult:
+    """Ask each turn in order, from a fresh context, passing each answer's context on.
+    `budget`: the pattern time left for the conversation's test file, shared by all its
+    conversations (one is made for this conversation alone when none is given)."""
+    if budget is None:
+        from .pattern import Budget
+
+        budget = Budget(conversation.path)
     started = time.perf_counter()
     context = None
     results: list[TurnResult] = []
@@ -146,5 +155,5 @@ def run_conversation(bot: Bot, conversation: Conversation) -> ConversationResult
             continue
         context = answer.context
         got = Got.of(answer)
-        results.append(TurnResult(turn, got, check_turn(turn, got)))
+        results.append(TurnResult(turn, got, check_turn(turn, got, budget)))
     return ConversationResult(conversation, tuple(results), time.perf_counter() - started)

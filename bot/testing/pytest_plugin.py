@@ -70,7 +70,7 @@ def _bot(config: pytest.Config) -> Any:
 
 class ConversationFailed(Exception):
     def __init__(self, result: ConversationResult) -> None:
-        super().__init__(result.conversation.name)
+        super().__init__(repr(result.conversation.name))
         self.result = result
 
 
@@ -91,8 +91,15 @@ class ChatFile(pytest.File):
             raise self.CollectError(
                 "invalid canned test file:\n" + "\n".join(str(p) for p in problems)
             )
+        from .pattern import Budget
+        from .spec import escape_controls
+
+        budget = Budget(shown)  # the file's pattern time, shared by its conversations
         for conversation in test_file.conversations:
-            yield ChatItem.from_parent(self, name=conversation.name, conversation=conversation)
+            # the name is someone else's text, shown by pytest in node ids, headers and the
+            # summary: escape what could steer the terminal (ESC, C1, bidi), as mlbot test does
+            yield ChatItem.from_parent(self, name=escape_controls(conversation.name),
+                                       conversation=conversation, budget=budget)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -103,15 +110,16 @@ def _relative(path: Path, root: Path) -> str:
 
 
 class ChatItem(pytest.Item):
-    def __init__(self, *, conversation: Conversation, **kwargs: Any) -> None:
+    def __init__(self, *, conversation: Conversation, budget: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.conversation = conversation
+        self.budget = budget
 
     def runtest(self) -> None:
         from .check import run_conversation
 
         bot: Bot = _bot(self.config)
-        result = run_conversation(bot, self.conversation)
+        result = run_conversation(bot, self.conversation, self.budget)
         if not result.passed:
             raise ConversationFailed(result)
 
@@ -120,16 +128,18 @@ class ChatItem(pytest.Item):
     ) -> str | Any:
         if isinstance(excinfo.value, ConversationFailed):
             from .report import failure_report
+            from .spec import escape_controls
 
             result = excinfo.value.result
             c = result.conversation
             number, first = result.failed_turns[0]
             # the first line is what `pytest -rf` shows in its short summary: make it the reason
             return (
-                f"turn {number} of {c.name!r}: {first.failures[0]} ({c.path}:{first.turn.line})\n"
+                escape_controls(f"turn {number} of {c.name!r}: {first.failures[0]} "
+                                f"({c.path}:{first.turn.line})") + "\n"
                 f"{failure_report(result)}"
             )
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.conversation.line - 1, f"conversation: {self.conversation.name}"
+        return self.path, self.conversation.line - 1, f"conversation: {self.name}"

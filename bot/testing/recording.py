@@ -39,9 +39,12 @@ def turn_expectations(answer: Answer) -> dict[str, Any]:
 
 
 def read_questions(text: str) -> list[list[str]]:
-    """Conversations of a questions file: one question a line, blank lines between them."""
+    """Conversations of a questions file: one question a line, blank lines between them.
+    Lines end at "\n" only (a "\r" before it is stripped), as in `chat` and `ask -`: a
+    U+2028, U+0085, vertical tab or form feed inside a question does not split it (the
+    question's cleaning makes it a space)."""
     conversations: list[list[str]] = [[]]
-    for raw in text.splitlines():
+    for raw in text.split("\n"):
         line = raw.strip()
         if line.startswith("#"):
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,9 +75,13 @@ def select(conversations: Sequence[Conversation], pattern: str | None) -> list[C
 def run_all(
     bot: Bot, conversations: Sequence[Conversation], out: TextIO
 ) -> list[ConversationResult]:
+    from .pattern import Budget
+
     results = []
+    budgets: dict[str, Budget] = {}  # one per test file, shared by its conversations
     for conversation in conversations:
-        result = run_conversation(bot, conversation)
+        budget = budgets.setdefault(conversation.path, Budget(conversation.path))
+        result = run_conversation(bot, conversation, budget)
         _write(out, conversation_line(result))
         if not result.passed:
             _write(out, failure_report(result))
@@ -110,6 +115,21 @@ def _identity(path: str | Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _special_kind(path: str) -> str | None:
+    """What an existing `path` is when a report must not be written to it: a FIFO (opening
+    it for writing waits for a reader, forever), a socket, a directory or a block device.
+    A missing path, a regular file and a character device (/dev/null, a terminal) are fine."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return None
+
+
 def output_clash(args: argparse.Namespace) -> str | None:
     """Why an output path would destroy input, or None: a report is never written to a
     .yaml path (test files are YAML, named or inside a directory being run), over a test file
@@ -118,6 +138,9 @@ def output_clash(args: argparse.Namespace) -> str | None:
     for option, target in targets:
         if Path(target).suffix.lower() in (".yaml", ".yml"):
             return f"{option} would write a report to a YAML file ({target}); name a .json or .xml file"
+        kind = _special_kind(target)
+        if kind:
+            return f"{option} {target} is not a regular file ({kind}); name a file"
     if len(targets) == 2:
         (_, first), (_, second) = targets
         same = _identity(first)
