@@ -11,7 +11,15 @@ from .model import Knowledge
 from .problems import KnowledgeError, Problem
 from .records import Record, field, replace
 from .understanding.context import Context, Resolved, next_context, resolve
-from .understanding.entities import PhraseIndex, Reading, known_words, read_question, with_background
+from .understanding.entities import (
+    PhraseIndex,
+    Reading,
+    is_topic,
+    known_words,
+    name_words,
+    read_question,
+    with_background,
+)
 from .understanding.intents import Ranking, compile_intents, rank_intents
 from .understanding.lexicon import build_lexicon
 from .understanding.normalise import MAX_QUESTION_CHARS, Normaliser, clean_text
@@ -83,7 +91,7 @@ class Bot:
         words = known_words(knowledge)
         grammar = vocabulary.pronouns | vocabulary.determiners | vocabulary.yes_no_starts
         self.normaliser = Normaliser(words, dict(vocabulary.rewrites), vocabulary.stopwords | vocabulary.pronouns,
-                                     build_lexicon(words, grammar))
+                                     build_lexicon(words, grammar), name_words(knowledge))
         self.index = PhraseIndex(knowledge, self.normaliser)
         self.cues = ReadingCues.of(vocabulary)
         self.composer = Composer(knowledge, lambda phrase: self.normaliser.phrase_tokens(phrase, lemmas=True))
@@ -113,7 +121,12 @@ class Bot:
         reading = self._read_text(asking_text)
         if not background:
             return reading
-        return with_background(reading, self._read_text(" ".join(c.text for c in background)), asking_text)
+        told = self._read_text(" ".join(c.text for c in background))
+        if is_topic(told) and not (reading.roles or reading.skills or reading.level or reading.domain):
+            # "<role> vs <role>, where does one end?": the names before the question are what
+            # it asks about, so the message is read whole
+            return self._read_text(text)
+        return with_background(reading, told, asking_text)
 
     def _read_text(self, text: str) -> Reading:
         return read_question(self.normaliser.tokens(text), self.index)

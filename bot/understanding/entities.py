@@ -67,6 +67,13 @@ ASKS_FOR_A_ROLE = ABOUT_THE_ASKER - {"first_person"}
 RELATIVE = "which_roles_hint"
 
 
+def is_topic(background: Reading) -> bool:
+    """A background that only names things ("<role> vs <role>", "<skill> -"): the subject of the
+    question after it, not a story about the asker."""
+    return bool(background.roles or background.skills) and not background.unexplained and (
+        background.concepts.isdisjoint(ABOUT_THE_ASKER))
+
+
 def with_background(asking: Reading, background: Reading, asking_text: str) -> Reading:
     """The asking clause's reading, with what it may borrow from the background: its roles as
     what the question is about when it names none, the asker's skills and the work they
@@ -203,6 +210,15 @@ def _work_words(knowledge: Knowledge, normaliser: Normaliser) -> frozenset[str]:
     stop = knowledge.language.vocabulary.stopwords
     texts = [text for role in knowledge.facts.roles for text in (role.focus or "", *role.tasks)]
     return frozenset(stem(w) for t in texts for w in normaliser.phrase_tokens(t) if w not in stop)
+
+
+def name_words(knowledge: Knowledge) -> frozenset[str]:
+    """The words of the notes' names: roles, skills and levels with their aliases."""
+    facts = knowledge.facts
+    names = [n for role in facts.roles for n in (role.name, *role.aliases)]
+    names += [n for skill in facts.skills for n in (skill.name, *skill.aliases)]
+    names += [n for level in facts.levels for n in (level.name, level.word, *level.aliases)]
+    return frozenset(w.lower() for n in names for w in split_words(n))
 
 
 def known_words(knowledge: Knowledge) -> set[str]:

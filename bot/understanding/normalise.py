@@ -99,8 +99,11 @@ class Normaliser:
     """Turns questions into tokens. Built once per knowledge base; cheap per question."""
 
     def __init__(self, vocabulary: set[str], rewrites: dict[str, str],
-                 function_words: frozenset[str] = frozenset(), lexicon: Lexicon | None = None) -> None:
+                 function_words: frozenset[str] = frozenset(), lexicon: Lexicon | None = None,
+                 name_words: frozenset[str] = frozenset()) -> None:
         self.vocabulary = frozenset(vocabulary)
+        # words of the notes' names (roles, skills, levels): at equal edits a typo is one of them
+        self.name_words = name_words
         # a capitalised word is a name ("Rust"): never bent into a function word ("just")
         self.function_words = function_words
         self.rewrites = dict(rewrites)
@@ -177,7 +180,7 @@ class Normaliser:
         return None
 
     def _nearest(self, word: str) -> str | None:
-        # imported here, not at the top: ~5 ms and ~5 MB a start, and most questions need no fix
+        # imported here, not with the module: ~5 ms and ~5 MB a start, and most questions need no fix
         from rapidfuzz import process
         from rapidfuzz.distance import OSA, Indel
 
@@ -187,10 +190,11 @@ class Normaliser:
             candidates.extend(self._buckets.get((word[0], length), ()))
         found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=edits, limit=None)
         if found:
-            # fewest edits first; among equals the closest in letters shared, then the more
-            # common word, then a-z
+            # fewest edits first; among equals a word of a name, then the closest in letters
+            # shared, then the more common word, then a-z
             frequency = self.lexicon.frequency
-            return min(found, key=lambda m: (m[1], -Indel.normalized_similarity(word, m[0]),
+            names = self.name_words
+            return min(found, key=lambda m: (m[1], m[0] not in names, -Indel.normalized_similarity(word, m[0]),
                                              -frequency.get(m[0], 0), m[0]))[0]
         if len(word) >= SWAPPED_PAIR_LENGTH:
             # two letters swapped for others ("compair"): same start, at most one letter
