@@ -136,3 +136,18 @@ def test_who_in_mid_sentence_is_relative_not_a_question(bot):
     assert "which_roles_hint" not in bot.read("a role for someone who knows docker")[2].concepts
     assert "which_roles_hint" in bot.read("and who uses docker?")[2].concepts
     assert ask(bot, "which role suits someone who loves Docker and Kubernetes?").intent == "recommend_role"
+
+
+def test_a_pronoun_brings_the_backgrounds_off_topic_words_along(bot):
+    a = ask(bot, "I have a job interview at a bank on Monday. What will they ask an NLP engineer?")
+    assert a.intent == "out_of_scope"
+
+
+def test_names_before_the_question_are_its_topic(bot):
+    a = ask(bot, "NLP engineer vs data scientist, where does one stop and the other start?")
+    assert a.intent == "role_compare" and set(a.roles) == {"nlp_engineer", "data_scientist"}
+
+
+def test_a_skill_noun_a_few_words_on_makes_a_role_name_the_skill(bot):
+    a = ask(bot, "which positions have MLOps listed as one of their skills?")
+    assert a.intent == "roles_for_skill" and a.skills == ("MLOps",)

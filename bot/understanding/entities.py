@@ -90,6 +90,9 @@ def with_background(asking: Reading, background: Reading, asking_text: str) -> R
         changes["mentions"] = asking.mentions + tuple(m for m in background.mentions if m.kind == SKILL)
     if about_the_asker and background.work_words:
         changes["work_words"] = asking.work_words + background.work_words
+    if asking.pronoun and not background.concepts.isdisjoint(OFF_TOPIC):
+        # "I have an interview for <role>. What will they ask?": "they" brings the topic along
+        changes["concepts"] = asking.concepts | OFF_TOPIC
     if asking.pronoun and names_nothing and "skills" not in changes:
         # "it" is what the background talked about: the field, or else whatever it was
         # ("I lost my <thing>, can you help me find it?" asks about that thing)
@@ -470,9 +473,11 @@ def _resolve(targets: set[Target], words: tuple[str, ...], start: int, end: int,
     """One phrase can name several things; keep what the surrounding words make it."""
     kinds = {t.kind for t in targets}
     if ROLE in kinds and SKILL in kinds:
-        after = words[end] if end < len(words) else ""
+        # a skill noun right after it or a few words on ("<name> listed as one of the skills"),
+        # or a verb of knowing or using before it, makes it the skill
+        after = set(words[end : end + 6])
         before = words[start - 1] if start > 0 else ""
-        keep = SKILL if after in skill_nouns or before in skill_verbs else ROLE
+        keep = SKILL if after & skill_nouns or before in skill_verbs else ROLE
         return sorted((t for t in targets if t.kind == keep), key=lambda t: t.key)
     # an entity beats a concept spelled the same way
     entities = [t for t in targets if t.kind != CONCEPT]
