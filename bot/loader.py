@@ -53,7 +53,7 @@ COMPUTED_FEATURES = (
     "role", "two_roles", "skill_entity", "two_skills", "level_entity", "domain", "bare_head",
     "unknown_role", "pronoun", "ref_role", "ctx_role", "ordinal", "yes_no", "unexplained",
     "content", "bias", "work_words", "ctx_level", "two_levels", "unknown_skill", "ref_skill",
-    "work_focus",
+    "work_focus", "asks_level",
 )
 
 

@@ -151,3 +151,9 @@ def test_names_before_the_question_are_its_topic(bot):
 def test_a_skill_noun_a_few_words_on_makes_a_role_name_the_skill(bot):
     a = ask(bot, "which positions have MLOps listed as one of their skills?")
     assert a.intent == "roles_for_skill" and a.skills == ("MLOps",)
+
+
+def test_the_top_of_the_ladder_is_a_level_question(bot):
+    a = ask(bot, "what is the highest position you can reach?")
+    assert a.intent == "career_level" and a.level == bot.knowledge.facts.levels[-1].id
+    assert ask(bot, "what is the next step after entry level?").intent == "career_next"

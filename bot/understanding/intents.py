@@ -54,6 +54,9 @@ def features_of(reading: Reading, context_roles: int, listed: int, context_level
         f["two_levels"] = 1.0
     if reading.domain:
         f["domain"] = 1.0
+    if reading.level and not reading.roles and "what_is" in reading.concepts and "next" not in reading.concepts:
+        # "what is the <level>?" asks what the level is, not the way there
+        f["asks_level"] = 1.0
     if reading.bare_heads:
         f["bare_head"] = 1.0
     if reading.unknown_roles:
