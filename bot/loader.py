@@ -709,7 +709,7 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         return None
     lists = ("stopwords", "common_words", "pronouns", "role_head_words", "skill_nouns",
              "skill_verbs", "yes_no_starts", "determiners", "pick_words", "pair_ordinals")
-    reading_cues = ("question_words", "imperatives", "fillers", "possessives")
+    reading_cues = ("question_words", "imperatives", "fillers", "possessives", "place_words")
     c.keys(path, doc, "vocabulary.yaml", lists + ("rewrites", "ordinals"), reading_cues)
 
     def words(key: str) -> frozenset[str]:
@@ -746,7 +746,7 @@ def _build_vocabulary(docs: dict[str, tuple[str, Any]], c: _Checker) -> Vocabula
         yes_no_starts=words("yes_no_starts"),
         determiners=words("determiners"), pick_words=words("pick_words"), pair_ordinals=words("pair_ordinals"),
         question_words=words("question_words"), imperatives=words("imperatives"), fillers=words("fillers"),
-        possessives=words("possessives"),
+        possessives=words("possessives"), place_words=words("place_words"),
     )
 
 

@@ -98,6 +98,8 @@ class Vocabulary(Record):
     fillers: frozenset[str] = frozenset()
     # "my", "your": a one-word role alias after one is something owned ("my <abbreviation>")
     possessives: frozenset[str] = frozenset()
+    # a capitalised unknown word after one of these is a named company or place ("at <Name>")
+    place_words: frozenset[str] = frozenset()
 
 
 class RefusalKind(Record):

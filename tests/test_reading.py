@@ -157,3 +157,8 @@ def test_the_top_of_the_ladder_is_a_level_question(bot):
     a = ask(bot, "what is the highest position you can reach?")
     assert a.intent == "career_level" and a.level == bot.knowledge.facts.levels[-1].id
     assert ask(bot, "what is the next step after entry level?").intent == "career_next"
+
+
+def test_a_named_company_is_out_of_scope(bot):
+    assert ask(bot, "what does the head of AI at Initech actually do?").intent == "out_of_scope"
+    assert ask(bot, "what does the head of AI do?").intent != "out_of_scope"

@@ -382,6 +382,9 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
             work.append(word)
         if stem(word) not in index.notes_words:
             unexplained.append(typed[k])
+            if k > 0 and typed[k][:1].isupper() and words[k - 1] in voc.place_words:
+                # "the head of <x> at <Name>": a named company or place, which the notes never cover
+                concepts.add("off_topic")
 
     if RELATIVE in concepts and not _opens_with(words, out_mentions, voc, RELATIVE):
         # "someone who knows <skill>": a relative pronoun, not a question for a person
