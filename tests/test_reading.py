@@ -162,3 +162,14 @@ def test_the_top_of_the_ladder_is_a_level_question(bot):
 def test_a_named_company_is_out_of_scope(bot):
     assert ask(bot, "what does the head of AI at Initech actually do?").intent == "out_of_scope"
     assert ask(bot, "what does the head of AI do?").intent != "out_of_scope"
+
+
+def test_a_role_named_after_kind_of_in_a_hiring_question_is_the_kind_asked_for(bot):
+    a = ask(bot, "We want to add face recognition to our shop cameras. Which kind of ML engineer should we hire?")
+    assert a.intent == "recommend_role" and "Computer Vision Engineer" in a.text
+
+
+def test_a_question_about_roles_takes_the_skills_the_asker_listed(bot):
+    a = ask(bot, "I tinker with OpenCV at weekends, which ML career would suit that?")
+    assert a.skills == ("OpenCV",) and "Computer Vision Engineer" in a.text
+    assert ask(bot, "I write code all day. Which ML roles are entry level?").intent == "career_level"

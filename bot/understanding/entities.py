@@ -60,6 +60,8 @@ class Reading(Record):
 
 # concepts that make a question about the asker, who may have told their skills before asking
 ABOUT_THE_ASKER = frozenset({"first_person", "recommend", "which_roles", "which_roles_hint"})
+# a question about roles may also take the skills the asker just listed ("... which career?")
+TAKES_THE_ASKERS_SKILLS = ABOUT_THE_ASKER | {"role_word"}
 OFF_TOPIC = frozenset({"off_topic"})
 # concepts of a question asking for a role: "them" there is what the role would work on
 ASKS_FOR_A_ROLE = ABOUT_THE_ASKER - {"first_person"}
@@ -84,7 +86,9 @@ def with_background(asking: Reading, background: Reading, asking_text: str) -> R
         changes["background_roles"] = background.roles
     names_nothing = not (asking.roles or asking.skills or asking.level or asking.domain)
     about_the_asker = not asking.concepts.isdisjoint(ABOUT_THE_ASKER)
-    if not asking.skills and background.skills and (about_the_asker or (asking.pronoun and names_nothing)):
+    takes_skills = about_the_asker or (not asking.concepts.isdisjoint(TAKES_THE_ASKERS_SKILLS)
+                                       and not asking.level)
+    if not asking.skills and background.skills and (takes_skills or (asking.pronoun and names_nothing)):
         # the asker's skills, or what "it" names ("<skill> - what is it?")
         changes["skills"] = background.skills
         changes["mentions"] = asking.mentions + tuple(m for m in background.mentions if m.kind == SKILL)
@@ -321,6 +325,13 @@ def read_question(tokens: tuple[Token, ...], index: PhraseIndex) -> Reading:
                 concepts.add(target.key)
             if target.kind == ROLE and any(t.kind == SKILL for t in targets):
                 both.append((target.key, next(t.key for t in targets if t.kind == SKILL)))
+    if "recommend" in concepts:
+        # "which kind of <role> should we hire?": a role named after "kind of" in a request for a
+        # role is the kind asked for, not a role asked about
+        for m in out_mentions:
+            if (m.kind == ROLE and m.start >= 2 and words[m.start - 1] == "of" and m.key in roles
+                    and Target(CONCEPT, "list") in (covered[m.start - 1] or ())):
+                roles.remove(m.key)
     if both and len(roles) >= 2 and "compare" not in concepts:
         # a name of a role and a skill beside another role, not compared with it, is what that
         # role has or needs ("is <name> part of <role>'s skill set?")
