@@ -184,6 +184,8 @@ class Bot:
             composed = self.composer.compose(resolved, reading, context, conversational)
             if resolved.intent != "out_of_scope" and confidence < self.did_you_mean_below:
                 composed = self._did_you_mean(composed, reading, ranking, resolved)
+        if resolved.clarify is None and resolved.intent != "out_of_scope":
+            composed = self._without_the_question_answered(composed, resolved, text)
         # suggestions are picked by number unless the answer listed roles (then a number picks a
         # role, and only "yes" picks, a "did you mean")
         pickable: tuple[str, ...] = ()
@@ -263,6 +265,26 @@ class Bot:
                 continue
             return example
         return None
+
+    def _without_the_question_answered(self, composed: Composed, resolved: Resolved, text: str) -> Composed:
+        """No suggestion asks again what this answer just answered (the question as typed, or
+        the intent's own example about the same roles and skills), nor twice the same."""
+        answered = {text.casefold().rstrip("?!. ")}
+        example = self.composer.example(resolved.intent, resolved.roles, resolved.skills)
+        if example:
+            answered.add(example.casefold().rstrip("?!. "))
+        prefix = self._did_you_mean_prefix or ""
+        kept: list[str] = []
+        seen: set[str] = set()
+        for suggestion in composed.suggestions:
+            key = suggestion.removeprefix(prefix).casefold().rstrip("?!. ")
+            if key in answered or key in seen:
+                continue
+            seen.add(key)
+            kept.append(suggestion)
+        if len(kept) == len(composed.suggestions):
+            return composed
+        return replace(composed, suggestions=tuple(kept))
 
     def _did_you_mean(self, composed: Composed, reading: Reading, ranking: Ranking,
                       resolved: Resolved) -> Composed:

@@ -317,3 +317,12 @@ def test_a_question_about_the_bot_says_what_it_is(bot: Bot) -> None:
     answer = bot.answer("are you a real person?")
     assert answer.intent == "help" and "not a person" in answer.text
     assert "not a person" not in bot.answer("what can you do?").text
+
+
+def test_no_suggestion_asks_again_what_was_just_answered(bot: Bot) -> None:
+    for question in ("what level is a head of ai?", "what skills does an nlp engineer need?",
+                     "which roles use docker?"):
+        answer = bot.answer(question)
+        asked = {s.casefold().rstrip("?") for s in answer.suggestions}
+        assert question.casefold().rstrip("?") not in asked
+        assert len(asked) == len(answer.suggestions)
