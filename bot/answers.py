@@ -197,7 +197,14 @@ class Composer:
         keys = ["ask_skills", "ask_tasks", "ask_level", "ask_next", "ask_overview"]
         if not role.in_table:
             keys = ["ask_next", "ask_level", "ask_overview"]
+        if self.ends_the_path(role_id):
+            keys.remove("ask_next")
         return self.suggest(*[(k, v) for k in keys if k != skip])[:3]
+
+    def ends_the_path(self, role_id: str) -> bool:
+        """The role is at the path's end: "what comes after it?" is no follow-up to offer."""
+        levels = self.facts.levels
+        return bool(levels) and self.facts.level_of_role.get(role_id) == levels[-1].id
 
     def common_line(self, skill: str) -> str | None:
         for item in self.facts.common_skills:
@@ -245,7 +252,7 @@ class Composer:
         peers = [rid for rid in (level.roles if level else ()) if rid != role_id and self.role(rid).in_table]
         if not peers:
             peers = [other.id for other in self.facts.roles if other.in_table and other.id != role_id]
-        items: list[tuple[str, Mapping[str, object]]] = [("ask_next", v)]
+        items: list[tuple[str, Mapping[str, object]]] = [] if self.ends_the_path(role_id) else [("ask_next", v)]
         if peers:
             items.append(("ask_compare", {**v, "an_other": with_article(self.role(peers[0]).name)}))
         if role.skills:
@@ -381,7 +388,7 @@ class Composer:
         follow: list[tuple[str, Mapping[str, object]]] = [
             ("ask_next", {"role": role.name, "a_role": with_article(role.name)})
             # two roles at one level have one next step
-            for role in ((ra,) if va["level"] == vb["level"] else (ra, rb))]
+            for role in ((ra,) if va["level"] == vb["level"] else (ra, rb)) if not self.ends_the_path(role.id)]
         own = [sk for sk in (*ra.skills, *rb.skills) if sk not in shared][:1]
         follow += [("ask_roles_for_skill", {"skill": self.skill_word(sk)}) for sk in (shared[:1] or own)]
         return Composed("\n".join(lines), sources, self.suggest(*follow),

@@ -326,3 +326,11 @@ def test_no_suggestion_asks_again_what_was_just_answered(bot: Bot) -> None:
         asked = {s.casefold().rstrip("?") for s in answer.suggestions}
         assert question.casefold().rstrip("?") not in asked
         assert len(asked) == len(answer.suggestions)
+
+
+def test_no_next_step_is_suggested_at_the_end_of_the_path(bot: Bot) -> None:
+    last = bot.knowledge.facts.levels[-1]
+    for role_id in last.roles:
+        name = bot.knowledge.facts.role_by_id[role_id].name
+        for question in (f"what does the {name} do?", f"what level is the {name}?"):
+            assert not any(s.startswith("What comes after") for s in bot.answer(question).suggestions)
